@@ -1,0 +1,144 @@
+"""KnowledgeBase: every FAQ entry of a folder of markdown pages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from .parsing import FaqEntry, Problem, parse_file
+
+__all__ = ["KnowledgeBase", "KnowledgeBaseError", "default_kb_path", "FAQ_SUFFIXES"]
+
+FAQ_SUFFIXES = (".md", ".mdx", ".markdown")
+
+#: Columns of :meth:`KnowledgeBase.to_frame`, in order.
+FRAME_COLUMNS = [
+    "id", "question", "answer_text", "answer_markdown", "source", "line", "anchor", "section",
+    "url", "title", "description", "keywords", "tags", "aliases", "alternate_questions", "links",
+]
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge base cannot be built at all (missing folder, no FAQ files)."""
+
+
+def default_kb_path() -> Path:
+    """The bundled knowledge base: ``assistant/_kb`` when installed, else the checkout's ``kb/``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_kb", here.parent / "kb"):
+        if candidate.is_dir():
+            return candidate
+    raise KnowledgeBaseError(f"bundled knowledge base not found (looked in {here / '_kb'} and {here.parent / 'kb'})")
+
+
+class KnowledgeBase:
+    """FAQ entries loaded from one folder of markdown files (read recursively).
+
+    Parameters
+    ----------
+    entries : iterable of FaqEntry
+    problems : iterable of Problem
+        Parse problems of the pages; loading never stops at a bad file.
+    root : Path, optional
+        The folder the entries came from.
+
+    Use :meth:`load` to read a folder.
+    """
+
+    def __init__(self, entries: Iterable[FaqEntry], problems: Iterable[Problem] = (), root: Path | None = None):
+        self.entries: list[FaqEntry] = list(entries)
+        self.problems: list[Problem] = list(problems)
+        self.root = root
+        self._by_id = {e.id: e for e in self.entries}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "KnowledgeBase":
+        """Load every ``.md``/``.mdx``/``.markdown`` file under ``path`` (default: the bundled KB).
+
+        Raises
+        ------
+        KnowledgeBaseError
+            If ``path`` does not exist, is not a folder or a markdown file, or holds no FAQ files.
+            A folder whose files hold no question at all loads as an empty knowledge base
+            with a problem saying so.
+        """
+        root = Path(path) if path is not None else default_kb_path()
+        if not root.exists():
+            raise KnowledgeBaseError(f"{root}: knowledge base folder does not exist")
+        if root.is_file():
+            files, base = [root], root.parent
+        else:
+            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES)
+            base = root
+        if not files:
+            raise KnowledgeBaseError(f"{root}: no FAQ markdown files (*.md, *.mdx, *.markdown) found")
+        entries: list[FaqEntry] = []
+        problems: list[Problem] = []
+        doc_ids: set[str] = set()
+        for f in files:
+            rel = f.relative_to(base).as_posix()
+            doc_id = rel[: -len(f.suffix)]
+            if doc_id in doc_ids:  # faq.md beside faq.mdx: the second keeps its suffix
+                doc_id = rel
+            doc_ids.add(doc_id)
+            page = parse_file(f, base, doc_id=doc_id)
+            entries.extend(page.entries)
+            problems.extend(page.problems)
+        seen: set[str] = set()
+        for e in entries:
+            if e.id in seen:
+                problems.append(Problem(e.source, e.line, "warning", "duplicate-id", f"entry id {e.id!r} is used twice"))
+            seen.add(e.id)
+        if not entries:
+            problems.append(Problem(str(root), None, "warning", "no-entries", "no question headings found in any file"))
+        return cls(entries, problems, base)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[FaqEntry]:
+        return iter(self.entries)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._by_id
+
+    def __getitem__(self, entry_id: str) -> FaqEntry:
+        """Entry by id. Raises ``KeyError`` naming the id."""
+        try:
+            return self._by_id[entry_id]
+        except KeyError:
+            raise KeyError(f"no FAQ entry with id {entry_id!r}") from None
+
+    def get(self, entry_id: str, default: FaqEntry | None = None) -> FaqEntry | None:
+        return self._by_id.get(entry_id, default)
+
+    def find_question(self, question: str) -> FaqEntry | None:
+        """The entry whose question text is exactly ``question`` (whitespace-trimmed), else ``None``."""
+        q = " ".join(question.split())
+        for e in self.entries:
+            if " ".join(e.question.split()) == q:
+                return e
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per entry with columns :data:`FRAME_COLUMNS`.
+
+        ``keywords``, ``tags``, ``aliases``, ``alternate_questions`` are lists of str; ``links``
+        is a list of ``{"text", "target"}`` dicts; ``line`` is 1-based; ``url`` may be None.
+        """
+        rows = []
+        for e in self.entries:
+            d = asdict(e)
+            fm = d.pop("front_matter")
+            d.update(
+                title=e.title,
+                description=str(fm.get("description") or ""),
+                keywords=e.keywords,
+                tags=e.tags,
+                aliases=[str(a) for a in (fm.get("aliases") or [])] if isinstance(fm.get("aliases"), list) else [],
+            )
+            rows.append(d)
+        return pd.DataFrame(rows, columns=FRAME_COLUMNS)
