@@ -1,0 +1,98 @@
+"""Support tickets: redact personal data, strip greetings/signatures/quoted mail, split into questions."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["redact", "clean_ticket", "split_questions"]
+
+# Access tokens: iEchor/Docker-style PATs, GitHub, Slack, AWS keys, JWTs, bearer tokens.
+_TOKEN_RE = re.compile(
+    r"\b(?:dckr_pat_|dckr_oat_|ghp_|gho_|ghs_|ghu_|github_pat_|glpat-|xox[abpr]-|sk-|pat_)[A-Za-z0-9_\-]{8,}"
+    r"|\bAKIA[0-9A-Z]{16}\b"
+    r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
+    r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
+)
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE_RE = re.compile(r"(?<![\w/.-])\+?(?:\d[\s().\-]?){7,14}\d(?![\w/.-])")
+
+
+def redact(text: str) -> str:
+    """Replace access tokens, email addresses and phone numbers with ``[token]``, ``[email]``, ``[phone]``.
+
+    Tokens are replaced first so a token that contains an ``@`` or digits is never half-kept.
+    Dates and version numbers (``2024-01-31``, ``4.28.0``) are not phone numbers.
+    """
+    text = _TOKEN_RE.sub("[token]", text)
+    text = _EMAIL_RE.sub("[email]", text)
+    return _PHONE_RE.sub(lambda m: "[phone]" if _looks_like_phone(m.group(0)) else m.group(0), text)
+
+
+def _looks_like_phone(s: str) -> bool:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.strip()):
+        return False
+    return sum(c.isdigit() for c in s) >= 8
+
+
+_GREETING_RE = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}?(?:[,!.:]|$)[ \t]*",
+    re.I | re.M,
+)
+_SIGNOFF_RE = re.compile(
+    r"^\s*(?:thanks?(?: you)?(?: in advance)?|many thanks|cheers|best(?: regards)?|kind regards|regards|"
+    r"sincerely|br|thx|ty)\b[^\n]{0,30}$",
+    re.I | re.M,
+)
+_QUOTE_HEADER_RE = re.compile(
+    r"^\s*(?:on .{0,200}wrote:|-{2,}\s*original message\s*-{2,}|from:\s.+|sent:\s.+|>+.*)$", re.I | re.M
+)
+
+
+def clean_ticket(text: str) -> str:
+    """The part of a ticket that asks something.
+
+    Drops, in order: quoted earlier mail (``> ...`` lines and everything after ``On ... wrote:`` /
+    ``-----Original Message-----`` / ``From:``), the signature (everything from a sign-off line such
+    as ``Thanks,`` or ``Best regards`` or a ``--`` line), and a leading greeting (``Hi team,``).
+    Returns the text unchanged (stripped) when nothing is left after cleaning.
+    """
+    original = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = original
+    m = _QUOTE_HEADER_RE.search(body)
+    if m:
+        body = body[: m.start()]
+    sig = re.search(r"^\s*--\s*$", body, re.M)
+    if sig:
+        body = body[: sig.start()]
+    m = _SIGNOFF_RE.search(body)
+    if m and body[: m.start()].strip():
+        body = body[: m.start()]
+    body = _GREETING_RE.sub("", body, count=1)
+    body = body.strip()
+    return body or original.strip()
+
+
+_SENTENCE_RE = re.compile(r"[^.?!\n]+(?:[.?!]+|$)", re.M)
+
+
+def split_questions(text: str) -> list[str]:
+    """Split a cleaned ticket into the questions it asks.
+
+    Each sentence that ends with ``?`` is a question; the statement sentences just before it are
+    kept with it as context. A ticket without any ``?`` is one question (the whole text).
+    Returns a list of non-empty strings, in order.
+    """
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
+    if not any(s.endswith("?") for s in sentences):
+        return [text.strip()] if text.strip() else []
+    out: list[str] = []
+    context: list[str] = []
+    for s in sentences:
+        if s.endswith("?"):
+            out.append(" ".join([*context[-2:], s]))
+            context = []
+        else:
+            context.append(s)
+    if context and out:
+        out[-1] = " ".join([out[-1], *context])
+    return out
