@@ -14,7 +14,7 @@ _TOKEN_RE = re.compile(
     r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
 )
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-_PHONE_RE = re.compile(r"(?<![\w/.-])\+?(?:\d[\s().\-]?){7,14}\d(?![\w/.-])")
+_PHONE_RE = re.compile(r"(?<![\w/.-])\+?\(?(?:\d[\s().\-]{0,2}){7,14}\d(?![\w/.-])")
 
 
 def redact(text: str) -> str:
