@@ -1,0 +1,156 @@
+"""The main job's knowledge base: the bundled seed, front matter, bad input (issue 2)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import KnowledgeBase, KnowledgeBaseError, default_kb_path
+from assistant.knowledge_base import FRAME_COLUMNS
+
+SEED_QUESTIONS = [
+    "We currently have a iEchor Team subscription. How do we enable SSO?",
+    "How do service accounts work with SSO?",
+    "Is DNS verification required to enable SSO?",
+    "Does iEchor SSO support authenticating through the command line?",
+    "How does SSO affect our automation systems and CI/CD pipelines?",
+    "I have a user working on projects within iEchor Desktop but authenticated with personal or no email. "
+    "After they buy iEchor Business licenses, they will implement and enforce SSO through Okta to manage their "
+    "users. When this user signs on SSO, is their work on DD compromised/impacted with the migration to the new account?",
+    "If an organization enables SSO, the owners can control iEchor IDs associated with their work email domain. "
+    "Some of these iEchor IDs won't be users of iEchor Desktop and therefore don't require a Business subscription. "
+    "Can the owners choose which iEchor IDs they add to their iEchor org and get access to Business features? "
+    "Is there a way to flag which of these iEchor IDs are iEchor Desktop users?",
+    "Can I enable SSO and hold off on the enforcement option?",
+    "SSO is enforced, but one of our users is connected to several organizations (and several email addresses) "
+    "and is able to bypass SSO and sign in through username and password. Why is this happening?",
+    "Is there a way to test this functionality in a test tenant with Okta before going to production?",
+    "Once we enable SSO for iEchor Desktop, what's the impact to the flow for Build systems that use service accounts?",
+    "Is enforcing Single Sign-On the same as enforcing sign-in to iEchor Desktop?",
+]
+DOC = "security/single-sign-on/enforcement-faqs"
+
+
+def test_bundled_kb_has_the_twelve_seed_questions(kb):
+    assert [e.question for e in kb] == SEED_QUESTIONS
+    assert kb.problems == []
+
+
+def test_ids_are_document_path_plus_github_slug(kb):
+    e = kb[f"{DOC}#is-dns-verification-required-to-enable-sso"]
+    assert e.question == "Is DNS verification required to enable SSO?"
+    assert e.source == f"{DOC}.md" and e.line == 19
+    assert kb[f"{DOC}#how-does-sso-affect-our-automation-systems-and-cicd-pipelines"].line == 27
+    assert f"{DOC}#once-we-enable-sso-for-iechor-desktop-whats-the-impact-to-the-flow-for-build-systems-that-use-service-accounts" in kb
+    with pytest.raises(KeyError, match="no FAQ entry with id 'nope'"):
+        kb["nope"]
+
+
+def test_answers_hold_text_links_and_front_matter(kb):
+    e = kb.find_question(SEED_QUESTIONS[0])
+    assert e.answer_text.startswith("SSO is available with a iEchor Business subscription.")
+    assert "[Upgrade your subscription]" not in e.answer_text and "Upgrade your subscription" in e.answer_text
+    assert "[Upgrade your subscription](../../../subscription/core-subscription/upgrade.md)" in e.answer_markdown
+    assert e.links == [{"text": "Upgrade your subscription", "target": "../../../subscription/core-subscription/upgrade.md"}]
+    assert e.title == "Enforcement"
+    assert e.front_matter["description"] == "Single Sign-on enforcement FAQs"
+    assert e.tags == ["FAQ"]
+    assert "single sign-on" in e.keywords and "enforce SSO" in e.keywords
+    assert e.front_matter["aliases"] == ["/single-sign-on/enforcement-faqs/", "/faq/security/single-sign-on/enforcement-faqs/"]
+    assert e.url == "/single-sign-on/enforcement-faqs/#we-currently-have-a-iechor-team-subscription-how-do-we-enable-sso"
+    lists = kb[f"{DOC}#once-we-enable-sso-for-iechor-desktop-whats-the-impact-to-the-flow-for-build-systems-that-use-service-accounts"]
+    assert "- Service Account domain email addresses must be unaliased and enabled in their IdP" in lists.answer_text
+    last = kb.find_question(SEED_QUESTIONS[-1])
+    assert last.answer_text.startswith("No. They are different features")
+    assert "Enforce sign-in for Desktop" in last.answer_text
+
+
+def test_to_frame_has_documented_columns(kb):
+    frame = kb.to_frame()
+    assert list(frame.columns) == FRAME_COLUMNS
+    assert len(frame) == 12
+    assert frame["question"].tolist() == SEED_QUESTIONS
+    assert frame.loc[0, "tags"] == ["FAQ"]
+
+
+def test_default_kb_is_shipped_with_the_package():
+    path = default_kb_path()
+    assert (path / "security" / "single-sign-on" / "enforcement-faqs.md").is_file()
+
+
+def test_seed_in_kb_is_the_shared_seed(shared_dir, kb):
+    seed = next((shared_dir / "seed").glob("*.txt"))
+    bundled = default_kb_path() / "security" / "single-sign-on" / "enforcement-faqs.md"
+    assert bundled.read_bytes() == seed.read_bytes()
+
+
+def test_bom_and_crlf_change_nothing(tmp_path, kb):
+    src = (default_kb_path() / f"{DOC}.md").read_text(encoding="utf-8")
+    (tmp_path / "crlf").mkdir()
+    (tmp_path / "crlf" / "page.md").write_bytes(("\ufeff" + src.replace("\n", "\r\n")).encode("utf-8"))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "page.md").write_text(src, encoding="utf-8")
+    a, b = KnowledgeBase.load(tmp_path / "crlf"), KnowledgeBase.load(tmp_path / "plain")
+    assert a.problems == []
+    assert a.to_frame().equals(b.to_frame())
+
+
+def test_missing_and_empty_kb_are_clear_errors(tmp_path):
+    with pytest.raises(KnowledgeBaseError, match="does not exist"):
+        KnowledgeBase.load(tmp_path / "nope")
+    with pytest.raises(KnowledgeBaseError, match="no FAQ markdown files"):
+        KnowledgeBase.load(tmp_path)
+
+
+def test_one_bad_file_never_empties_the_kb(tmp_path):
+    shutil.copy(default_kb_path() / f"{DOC}.md", tmp_path / "good.md")
+    (tmp_path / "latin1.md").write_bytes("---\ntitle: Caf\xe9\n---\n\n### Is caf\xe9 open?\n\nYes.\n".encode("latin-1"))
+    (tmp_path / "badyaml.md").write_text("---\ntitle: [unclosed\n---\n\n### Does it parse?\n\nThe body does.\n")
+    (tmp_path / "list.md").write_text("---\n- a\n- b\n---\n\n### Is a list front matter ok?\n\nNo.\n")
+    unreadable = tmp_path / "unreadable.md"
+    unreadable.write_text("### Can you read me?\n\nNo.\n")
+    unreadable.chmod(0)
+    kb = KnowledgeBase.load(tmp_path)
+    questions = {e.question for e in kb}
+    assert len([e for e in kb if e.source == "good.md"]) == 12
+    assert {"Is caf\ufffd open?", "Does it parse?", "Is a list front matter ok?"} <= questions
+    codes = {(p.file, p.code) for p in kb.problems}
+    assert ("latin1.md", "not-utf8") in codes
+    assert ("badyaml.md", "front-matter-invalid") in codes
+    assert ("list.md", "front-matter-not-mapping") in codes
+    latin = next(p for p in kb.problems if p.code == "not-utf8")
+    assert latin.line == 2 and "latin1.md:2" in str(latin)
+    if not _running_as_root_ignoring_permissions(unreadable):
+        assert ("unreadable.md", "unreadable") in codes
+
+
+def _running_as_root_ignoring_permissions(path: Path) -> bool:
+    try:
+        path.read_bytes()
+        return True
+    except OSError:
+        return False
+
+
+def test_docker_docs_all_load_and_counts_match_hand_counts(shared_dir):
+    root = shared_dir / "corpus" / "docker-docs"
+    kb = KnowledgeBase.load(root)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
+    assert len(files) == 32
+    assert not [p for p in kb.problems if p.severity == "error"]
+    counts = {f: 0 for f in files}
+    for e in kb:
+        counts[e.source] += 1
+    # Counted by reading the files: every question heading, nothing else.
+    hand = {
+        "content/manuals/admin/faqs/company-faqs.md": 13,
+        "content/manuals/admin/faqs/general-faqs.md": 12,
+        "content/manuals/admin/faqs/organization-faqs.md": 15,
+        "content/manuals/billing/faqs.md": 5,
+        "content/manuals/subscription/faq.md": 5,
+        "content/manuals/security/faqs/single-sign-on/enforcement-faqs.md": 10,
+        "content/manuals/admin/faqs/_index.md": 0,
+    }
+    assert {f: counts[f] for f in hand} == hand
