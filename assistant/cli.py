@@ -7,14 +7,18 @@ Exit codes: 0 success, 1 a check failed (e.g. lint errors), 2 bad usage or input
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .evaluation import evaluate, read_eval_csv
 from .knowledge_base import KnowledgeBase, KnowledgeBaseError
 from .retrieval import SearchResult, TfidfRetriever
+from .simulator import Org, Outcome, RosterResult, Simulator, User, explain, load_org, load_roster
 
 
 class CliError(Exception):
@@ -35,7 +39,12 @@ def _load_kb(path: str | None) -> KnowledgeBase:
 def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
     if not len(kb):
         raise CliError(f"{kb.root}: the knowledge base has no FAQ entries (no question headings found)")
-    return TfidfRetriever().fit(kb)
+    with warnings.catch_warnings():  # printed below as one line each
+        warnings.simplefilter("ignore")
+        retriever = TfidfRetriever().fit(kb)
+    for p in retriever.problems_:
+        print(f"warning: {p}", file=sys.stderr)
+    return retriever
 
 
 def _add_kb_option(p: argparse.ArgumentParser) -> None:
@@ -128,10 +137,258 @@ def _cmd_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- simulate -------------------------------------------------------------------------------
+
+_ORG_FLAGS = {"plan": "--plan", "verified_domains": "--verified-domain", "sso": "--sso",
+              "signin_enforced": "--signin-enforced", "test_org": "--test-org"}
+_USER_FLAGS = {"email": "--email", "account": "--account", "has_password": "--has-password/--no-password",
+               "has_pat": "--has-pat", "in_idp": "--in-idp/--not-in-idp", "member": "--member", "uses": "--uses"}
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate", help="what an organization's SSO settings do to a user or a roster, citing the FAQ",
+        description="Simulate an organization's SSO settings for one user (--email) or a roster (--roster CSV). "
+                    "Organization settings come from flags or from a YAML file (--org). Every finding cites the "
+                    "FAQ entries it comes from.")
+    org = p.add_argument_group("organization (or --org FILE)")
+    org.add_argument("--org", metavar="FILE", help="YAML file with plan, verified_domains, sso, signin_enforced, test_org")
+    org.add_argument("--plan", metavar="PLAN", help="personal, pro, team or business (default business)")
+    org.add_argument("--verified-domain", dest="verified_domains", action="append", metavar="DOMAIN",
+                     help="a domain verified for SSO (repeat for several)")
+    org.add_argument("--sso", metavar="MODE", help="off, enabled or enforced (default off)")
+    org.add_argument("--signin-enforced", action="store_true", default=None,
+                     help="Desktop sign-in enforcement is on (a separate feature from SSO)")
+    org.add_argument("--test-org", action="store_true", default=None, help="the organization is a test organization")
+    user = p.add_argument_group("one user (or --roster FILE)")
+    user.add_argument("--roster", metavar="CSV", help="CSV of users: email, account, has_password, has_pat, "
+                                                     "in_idp, member, uses (one row per user)")
+    user.add_argument("--email", help="the user's email (required without --roster)")
+    user.add_argument("--account", metavar="KIND", help="human or service (default human)")
+    pw = user.add_mutually_exclusive_group()
+    pw.add_argument("--has-password", dest="has_password", action="store_const", const=True, default=None,
+                    help="the account has an iEchor ID password (default)")
+    pw.add_argument("--no-password", dest="has_password", action="store_const", const=False,
+                    help="the account has no password")
+    user.add_argument("--has-pat", action="store_true", default=None, help="the account has a personal access token")
+    idp = user.add_mutually_exclusive_group()
+    idp.add_argument("--in-idp", dest="in_idp", action="store_const", const=True, default=None,
+                     help="the email is unaliased and enabled in the identity provider (default)")
+    idp.add_argument("--not-in-idp", dest="in_idp", action="store_const", const=False,
+                     help="the email is not (or not enabled, or aliased) in the identity provider")
+    user.add_argument("--member", action="store_true", default=None, help="already a member of the organization")
+    user.add_argument("--uses", action="append", metavar="USE",
+                      help="web, desktop, cli, api or ci (repeat for several; default desktop)")
+    _add_kb_option(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+    p.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
+    p.set_defaults(func=_cmd_simulate)
+
+
+def _given(args: argparse.Namespace, flags: dict[str, str]) -> dict[str, object]:
+    return {k: getattr(args, k) for k in flags if getattr(args, k) is not None}
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    org_fields, user_fields = _given(args, _ORG_FLAGS), _given(args, _USER_FLAGS)
+    if args.org and org_fields:
+        raise CliError(f"{', '.join(_ORG_FLAGS[k] for k in org_fields)} cannot be combined with --org: "
+                       "put the setting in the org file")
+    if args.roster and user_fields:
+        raise CliError(f"{', '.join(_USER_FLAGS[k] for k in user_fields)} cannot be combined with --roster: "
+                       "put the user settings in the roster's columns")
+    if not args.roster and not args.email:
+        raise CliError("pass --email for one user or --roster FILE for many, "
+                       "e.g. faq-assistant simulate --sso enforced --verified-domain example.com --email ana@example.com")
+    try:
+        org = load_org(args.org) if args.org else Org(**org_fields)
+        roster = load_roster(args.roster) if args.roster else None
+        user = None if roster else User(**user_fields)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    kb = _load_kb(args.kb)
+    simulator = Simulator(kb)
+    if roster is None:
+        _print_outcome(simulator.simulate(org, user), kb, args.format)
+        return 0
+    for problem in roster.problems:
+        print(f"warning: {problem} (row skipped)", file=sys.stderr)
+    if not roster.users and not roster.problems:
+        raise CliError(f"{args.roster}: the roster has no users (one row per user under a header row)")
+    _print_roster(simulator.simulate_roster(org, roster), args.format)
+    return 0
+
+
+def _print_outcome(outcome: Outcome, kb: KnowledgeBase, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        row = {k: "; ".join(v) if isinstance(v, list) else v for k, v in outcome.to_dict().items()
+               if k not in ("findings", "org", "user")}
+        row["findings"] = "; ".join(f"{f.severity}:{f.code}" for f in outcome.findings)
+        w = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
+        w.writeheader()
+        w.writerow(row)
+        return
+    lines = [textwrap.fill(s, 88) for s in explain(outcome)] + [""]
+    rows = outcome.rows()
+    width = max(len(label) for label, _ in rows)
+    lines += [f"  {label:{width}}  {value}" for label, value in rows]
+    if outcome.findings:
+        lines += ["", "Findings:"]
+    for f in outcome.findings:
+        lines.append(textwrap.fill(f"[{f.severity}] {f.code}: {f.message}", 88, subsequent_indent="    "))
+        for entry_id in f.citations:
+            e = kb[entry_id]
+            lines.append(f"    cites: {textwrap.shorten(e.question, 70)} ({e.source}:{e.line})")
+    print("\n".join(lines))
+
+
+def _print_roster(result: RosterResult, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    flat = result.frame.copy()
+    for col in ("web_sign_in", "cli_sign_in", "blocked_uses", "blockers", "warnings"):
+        flat[col] = flat[col].map(lambda v: "; ".join(v) if isinstance(v, list) else "")
+    if fmt == "csv":
+        sys.stdout.write(flat.to_csv(index=False))
+        print("\n".join(result.explain()), file=sys.stderr)
+        return
+    shown = flat[["line", "email", "account", "web_sign_in", "cli_sign_in", "blocked_uses", "blockers", "error"]]
+    shown = shown.fillna("").rename(columns={"web_sign_in": "web", "cli_sign_in": "cli", "blocked_uses": "loses"})
+    shown["error"] = shown["error"].map(lambda e: textwrap.shorten(e, 40, placeholder="...") if e else "")
+    print("\n".join(result.explain()))
+    print()
+    print(shown.to_string(index=False))
+
+
+# --- eval -----------------------------------------------------------------------------------
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="measure retrieval on an eval CSV: top-1/top-3, MRR, abstention, latency",
+                       description="Search every question of FILE.csv (columns query, expected, kind; expected "
+                                   "holds the exact FAQ question texts that answer it, joined by ' || ', empty "
+                                   "when the FAQ does not answer it) and print the metrics and the misses.")
+    p.add_argument("file", metavar="FILE.csv", help="the eval questions")
+    _add_kb_option(p)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: n, top1, top3, mrr, oos_auroc, answered_in_scope, "
+                        "abstained_out_of_scope, answered_precision, p50_ms, p99_ms, misses")
+    p.set_defaults(func=_cmd_eval)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        questions = read_eval_csv(args.file)
+    except OSError as exc:
+        raise CliError(f"{args.file}: cannot read the eval file: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if not questions:
+        raise CliError(f"{args.file}: the eval file has no questions")
+    kb = _load_kb(args.kb)
+    try:
+        evaluation = evaluate(_retriever(kb), questions, kb, source=args.file)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2) if args.json else evaluation.report())
+    return 0
+
+
+# --- coverage and lint (issue 6) ---------------------------------------------------------------
+
+
+def _add_coverage(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("coverage", help="which tickets the FAQ answers: coverage, gap topics, overlapping entries",
+                       description="Search every ticket of TICKETS (a CSV or Parquet export with a header row, or a "
+                                   "folder of FAQ pages whose questions are taken as tickets) and report the "
+                                   "coverage rate, gap topics of the uncovered tickets, hits per FAQ entry, "
+                                   "overlapping entries and the rows that could not be read. Emails, phone numbers "
+                                   "and access tokens are redacted in every output.")
+    p.add_argument("tickets", metavar="TICKETS", help="tickets file (.csv, .parquet) or a folder of FAQ markdown")
+    p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL",
+                   help="column holding the ticket text; repeat to join columns (--text-column subject "
+                        "--text-column body). Default: subject + body, else text, body, description, message, ...")
+    _add_kb_option(p)
+    p.add_argument("--threshold", type=float, default=0.5, metavar="C",
+                   help="confidence the best entry needs for a ticket to count as covered "
+                        "(default 0.5, the retriever's answering threshold)")
+    p.add_argument("--margin", type=float, default=None, metavar="S",
+                   help="score difference within which the top two entries make a ticket ambiguous "
+                        "(default: the retriever's min_margin, else 0.05)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: tickets, covered, coverage_rate, gaps, entries, ambiguous_pairs, bad_rows")
+    p.add_argument("--html", metavar="REPORT.html", help="also write a self-contained HTML report with the plots")
+    p.set_defaults(func=_cmd_coverage)
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from .coverage import TicketsError, analyze_coverage
+
+    if not 0.0 <= args.threshold <= 1.0:
+        raise CliError(f"--threshold is a confidence between 0 and 1, got {args.threshold}")
+    if args.margin is not None and args.margin < 0:
+        raise CliError(f"--margin must be 0 or more, got {args.margin}")
+    retriever = _retriever(_load_kb(args.kb))
+    try:
+        report = analyze_coverage(args.tickets, retriever, text_columns=args.text_columns,
+                                  threshold=args.threshold, margin=args.margin)
+    except TicketsError as exc:
+        raise CliError(str(exc)) from None
+    if not report.n_tickets:
+        for b in report.bad_rows:
+            print(f"{args.tickets}: row {b.row}: {b.reason}", file=sys.stderr)
+        raise CliError(f"{args.tickets}: no ticket could be analysed ({len(report.bad_rows)} bad rows)")
+    if args.html:
+        try:
+            Path(args.html).write_text(report.to_html(title=f"FAQ coverage of {Path(args.tickets).name}"),
+                                       encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{args.html}: cannot write the report: {exc.strerror or exc}") from None
+        print(f"wrote {args.html}", file=sys.stderr)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    return 0
+
+
+def _add_lint(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("lint", help="check FAQ markdown files; exit 1 when any error is found",
+                       description="Check every FAQ markdown file under each DIR: front matter, missing "
+                                   "title/description, YAML values that change type, empty answers, duplicate "
+                                   "and near-duplicate questions, headings that look like answers or setext traps, "
+                                   "broken relative links and anchors, very long answers, unclosed code fences. "
+                                   "Exit code 1 when any finding is an error.")
+    p.add_argument("dirs", nargs="*", metavar="DIR", help="folders (read recursively) or files (default: the bundled KB)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text: one 'file:line: severity: message [code]' line each; json: "
+                        "{files, entries, problems: [{file, line, severity, code, message}]}")
+    p.add_argument("--min-severity", choices=["info", "warning", "error"], default="info",
+                   help="hide findings below this severity (the exit code still counts every error)")
+    p.set_defaults(func=_cmd_lint)
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import lint_paths
+
+    try:
+        report = lint_paths(args.dirs or None)
+    except KnowledgeBaseError as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(report.to_dict(args.min_severity), ensure_ascii=False, indent=2))
+    else:
+        print(report.to_text(args.min_severity))
+    return report.exit_code
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 #: Each function adds one subcommand; keep this list in the order ``--help`` shows them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_ask, _add_kb]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_ask, _add_kb, _add_simulate]
+COMMANDS.append(_add_eval)
+COMMANDS += [_add_coverage, _add_lint]
 
 
 def build_parser() -> argparse.ArgumentParser:

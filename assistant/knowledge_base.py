@@ -8,7 +8,7 @@ from typing import Iterable, Iterator
 
 import pandas as pd
 
-from .parsing import FaqEntry, Problem, parse_file
+from .parsing import FaqEntry, FolderSettings, Problem, load_yaml, parse_file
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "default_kb_path", "FAQ_SUFFIXES"]
 
@@ -78,15 +78,18 @@ class KnowledgeBase:
         entries: list[FaqEntry] = []
         problems: list[Problem] = []
         doc_ids: set[str] = set()
+        folder_settings = FolderSettings(base)  # .faq.yaml overrides (see parsing.FolderSettings)
         for f in files:
             rel = f.relative_to(base).as_posix()
             doc_id = rel[: -len(f.suffix)]
             if doc_id in doc_ids:  # faq.md beside faq.mdx: the second keeps its suffix
                 doc_id = rel
             doc_ids.add(doc_id)
-            page = parse_file(f, base, doc_id=doc_id)
+            page = parse_file(f, base, doc_id=doc_id, settings=folder_settings.for_file(f))
+            problems.extend(_add_alternates_file(f, base, page.entries))
             entries.extend(page.entries)
             problems.extend(page.problems)
+        problems[:0] = folder_settings.problems
         seen: set[str] = set()
         for e in entries:
             if e.id in seen:
@@ -142,3 +145,58 @@ class KnowledgeBase:
             )
             rows.append(d)
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+#: Suffixes of the alternate-questions file beside a page: ``faq.md`` -> ``faq.alternates.yaml``.
+ALTERNATES_SUFFIXES = (".alternates.yaml", ".alternates.yml")
+
+
+def _add_alternates_file(page: Path, base: Path, entries: list[FaqEntry]) -> list[Problem]:
+    """Read ``<page>.alternates.yaml`` beside ``page`` (if any) into its entries' alternate questions.
+
+    The file maps a question of the page (its exact text or its anchor) to a list of alternate
+    phrasings, like the front matter's ``alternate_questions``. Returns the problems: YAML that
+    does not parse or is not such a mapping (error), a key that names no question of the page
+    (warning); the page's entries load either way.
+    """
+    import yaml  # PyYAML, as parsing uses
+
+    for suffix in ALTERNATES_SUFFIXES:
+        path = page.with_name(page.name[: -len(page.suffix)] + suffix)
+        if path.is_file():
+            break
+    else:
+        return []
+    rel = path.relative_to(base).as_posix()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data, node = load_yaml(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(rel, None, "error", "alternates-unreadable", f"cannot read alternate questions: {exc}")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [Problem(rel, mark.line + 1 if mark else None, "error", "alternates-invalid",
+                        f"alternate questions file does not parse as YAML: {getattr(exc, 'problem', exc)} "
+                        "(write one '- phrasing' per line, or quote phrasings inside [...])")]
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [Problem(rel, 1, "error", "alternates-invalid", "alternate questions file must map a question "
+                        "(its text or anchor) to a list of alternate phrasings")]
+    lines = {str(k.value).strip(): k.start_mark.line + 1 for k, _ in getattr(node, "value", [])}
+    by_key = {e.question.strip(): e for e in entries} | {e.anchor: e for e in entries}
+    problems = []
+    for key, value in data.items():
+        key = str(key).strip()
+        line = lines.get(key)
+        entry = by_key.get(key)
+        phrasings = [value] if isinstance(value, str) else value
+        if entry is None:
+            problems.append(Problem(rel, line, "warning", "alternates-unknown-question",
+                                    f"{key!r} is not a question (text or anchor) of {page.name}; its alternates are ignored"))
+        elif not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
+            problems.append(Problem(rel, line, "error", "alternates-invalid",
+                                    f"alternates of {key!r} must be a list of non-empty strings"))
+        else:
+            entry.alternate_questions.extend(p.strip() for p in phrasings if p.strip() not in entry.alternate_questions)
+    return problems

@@ -34,8 +34,11 @@ def _looks_like_phone(s: str) -> bool:
     return sum(c.isdigit() for c in s) >= 8
 
 
+# A greeting is the greeting word and at most three more words (a name, "team", "all") ending the
+# line or ending in punctuation or a dash; "Hey team -- one of our devs ..." keeps its sentence.
 _GREETING_RE = re.compile(
-    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}?(?:[,!.:]|$)[ \t]*",
+    r"^[ \t]*(?:hi|hello|hey|hiya|howdy|dear|good (?:morning|afternoon|evening|day)|greetings)\b"
+    r"(?:[ \t]+[^\s,!.:;]+){0,3}?[ \t]*(?:[,!.:;]+|-{1,2}|\u2013|\u2014|$)[ \t]*",
     re.I | re.M,
 )
 _SIGNOFF_RE = re.compile(

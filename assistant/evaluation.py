@@ -1,0 +1,275 @@
+"""Measure a retriever on questions with known answers: top-k accuracy, MRR, abstention, latency.
+
+The eval set format (``../shared/eval/questions-dev.csv``) is a CSV with columns ``query``,
+``expected`` (the exact question texts of the FAQ entries that answer the query, joined by
+`` || ``; empty when the knowledge base does not answer it) and optionally ``kind``
+(paraphrase, short, typo, ticket, out_of_scope ...).
+
+:func:`evaluate` returns an :class:`Evaluation`: the overall metrics and one row per question.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from .parsing import FaqEntry
+from .retrieval import SearchResult
+
+__all__ = ["Evaluation", "EvalQuestion", "read_eval_csv", "evaluate", "METRIC_KEYS", "SEPARATOR", "MRR_DEPTH"]
+
+#: Separator of acceptable questions in the ``expected`` column.
+SEPARATOR = " || "
+#: Ranks searched per question; a right entry below this rank counts 0 in MRR.
+MRR_DEPTH = 10
+#: Keys of :meth:`Evaluation.to_dict` (the ``eval --json`` contract), in order.
+METRIC_KEYS = ("n", "top1", "top3", "mrr", "oos_auroc", "answered_in_scope", "abstained_out_of_scope",
+               "answered_precision", "p50_ms", "p99_ms", "misses")
+ROW_COLUMNS = ["line", "query", "kind", "expected", "expected_ids", "answerable", "got", "got_id", "score",
+               "answered", "rank", "correct", "latency_ms"]
+
+
+class Searcher(Protocol):
+    def search(self, query: str, top_k: int = 3) -> SearchResult: ...
+
+
+@dataclass
+class EvalQuestion:
+    """One eval question: ``expected`` holds the acceptable question texts (empty: out of scope)."""
+
+    query: str
+    expected: list[str]
+    kind: str = ""
+    line: int | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expected)
+
+
+def read_eval_csv(source: str | Path | io.TextIOBase) -> list[EvalQuestion]:
+    """Read an eval CSV (columns ``query``, ``expected``, optional ``kind``).
+
+    ``line`` of each question is the 1-based line where its record starts (quoted fields may
+    span lines). A question with an empty ``expected`` and no ``kind`` gets kind ``out_of_scope``.
+
+    Raises
+    ------
+    ValueError
+        Naming the file (and line) when a column is missing or a ``query`` is empty.
+    OSError
+        When the file cannot be read.
+    """
+    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<eval>")
+    fh = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
+    try:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise ValueError(f"{name}: the eval file is empty (expected a header: query,expected,kind)")
+        cols = [h.strip().lower() for h in header]
+        missing = [c for c in ("query", "expected") if c not in cols]
+        if missing:
+            raise ValueError(f"{name}:1: missing column(s) {', '.join(missing)} "
+                             f"(the header must name query and expected, e.g. query,expected,kind)")
+        qi, ei = cols.index("query"), cols.index("expected")
+        ki = cols.index("kind") if "kind" in cols else None
+        out: list[EvalQuestion] = []
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(f.strip() for f in record):
+                continue
+            record += [""] * (len(cols) - len(record))
+            query = record[qi]
+            if not query.strip():
+                raise ValueError(f"{name}:{line}: the query is empty")
+            expected = [q.strip() for q in record[ei].split(SEPARATOR.strip()) if q.strip()]
+            kind = record[ki].strip() if ki is not None else ""
+            out.append(EvalQuestion(query, expected, kind or ("" if expected else "out_of_scope"), line))
+        return out
+    finally:
+        if fh is not source:
+            fh.close()
+
+
+def _resolve(questions: list[EvalQuestion], entries: Iterable[FaqEntry], source: str) -> list[list[str]]:
+    by_text = {" ".join(e.question.split()): e.id for e in entries}
+    ids = []
+    for q in questions:
+        row = []
+        for text in q.expected:
+            entry_id = by_text.get(" ".join(text.split()))
+            if entry_id is None:
+                where = f"{source}:{q.line}" if q.line else source
+                raise ValueError(f"{where}: expected question {text!r} is not in the knowledge base "
+                                 f"(the expected column must hold exact FAQ question texts, joined by ' || ')")
+            row.append(entry_id)
+        ids.append(row)
+    return ids
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`.
+
+    Attributes
+    ----------
+    metrics : dict
+        ``n`` (questions), and, each ``None`` when its questions are missing: ``top1``, ``top3``
+        (share of answerable questions whose right entry is ranked first / in the top 3),
+        ``mrr`` (mean of 1/rank of the first right entry over answerable questions, 0 past rank
+        10), ``oos_auroc`` (ROC AUC of the best score separating answerable from out-of-scope
+        questions), ``answered_in_scope`` (share of answerable questions answered, not
+        abstained), ``abstained_out_of_scope`` (share of out-of-scope questions abstained),
+        ``answered_precision`` (share of answered questions whose first match is right; an
+        answered out-of-scope question is wrong), ``p50_ms``/``p99_ms`` (search latency
+        percentiles in milliseconds).
+    rows : DataFrame
+        One row per question, columns :data:`ROW_COLUMNS`: ``rank`` is the 1-based rank of the
+        first right entry (0 when not in the top 10 or out of scope); ``correct`` is True when
+        an answerable question is answered with a right first match, or an out-of-scope
+        question is abstained.
+    """
+
+    metrics: dict[str, Any]
+    rows: pd.DataFrame
+
+    @property
+    def misses(self) -> list[dict[str, Any]]:
+        """``{"query", "expected", "got", "kind", "answered"}`` for each question not ``correct``.
+
+        ``expected`` is the list of acceptable questions (empty: out of scope); ``got`` the first
+        match's question (``None`` for an empty knowledge base).
+        """
+        bad = self.rows[~self.rows["correct"].astype(bool)]
+        return [{"query": r.query, "expected": r.expected.split(SEPARATOR) if r.expected else [],
+                 "got": r.got, "kind": r.kind, "answered": bool(r.answered)} for r in bad.itertuples()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the keys :data:`METRIC_KEYS` (the ``eval --json`` contract); floats rounded to 4 places."""
+        out: dict[str, Any] = {}
+        for key in METRIC_KEYS:
+            if key == "misses":
+                out[key] = self.misses
+            else:
+                v = self.metrics[key]
+                out[key] = round(float(v), 4) if isinstance(v, (float, np.floating)) else v
+        return out
+
+    def report(self, width: int = 100) -> str:
+        """The ``eval`` command's text: one metric per line, a per-kind table, then the misses."""
+        m = self.metrics
+        n_ans = int(self.rows["answerable"].sum()) if len(self.rows) else 0
+        lines = [f"{'n':24}{m['n']}  ({n_ans} answerable, {m['n'] - n_ans} out of scope)"]
+        for key in METRIC_KEYS[1:-1]:
+            v = m[key]
+            lines.append(f"{key:24}{'n/a' if v is None else f'{v:.3f}'}")
+        if len(self.rows):
+            lines += ["", self.by_kind().to_string(float_format=lambda v: f"{v:.3f}", na_rep="-")]
+        misses = self.misses
+        lines += ["", f"misses ({len(misses)}):" if misses else "misses: none"]
+        for miss in misses:
+            state = "answered" if miss["answered"] else "abstained"
+            lines.append(f"  query:    {_one_line(miss['query'], width)}")
+            lines.append(f"  expected: {_one_line(' || '.join(miss['expected']) or '(out of scope: abstain)', width)}")
+            lines.append(f"  got:      {_one_line(str(miss['got']), width)} [{state}]")
+        return "\n".join(lines)
+
+    def by_kind(self) -> pd.DataFrame:
+        """Per ``kind``: ``n``, ``top1`` (answerable only; NaN for out_of_scope), ``answered`` share, ``correct`` share."""
+        g = self.rows.assign(top1=np.where(self.rows["answerable"], self.rows["rank"] == 1, np.nan))
+        return g.groupby("kind", sort=True).agg(n=("query", "size"), top1=("top1", "mean"),
+                                               answered=("answered", "mean"), correct=("correct", "mean"))
+
+
+def _one_line(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _share(mask: np.ndarray) -> float | None:
+    return float(mask.mean()) if len(mask) else None
+
+
+def evaluate(retriever: Searcher, questions: Iterable[EvalQuestion] | Iterable[Mapping[str, Any]],
+             entries: Iterable[FaqEntry] | None = None, *, source: str = "<eval>") -> Evaluation:
+    """Search every question with ``retriever`` and measure the results.
+
+    Parameters
+    ----------
+    retriever : object with ``search(query, top_k) -> SearchResult``
+        Fitted; searched with ``top_k=10``, one call per question (timed; one untimed warm-up call).
+    questions : iterable of EvalQuestion (or dicts with ``query``, ``expected`` list, ``kind``)
+    entries : iterable of FaqEntry, optional
+        The knowledge base the ``expected`` texts refer to; default ``retriever.entries_``.
+    source : str
+        Name used in error messages (the eval file).
+
+    Returns
+    -------
+    Evaluation
+        An empty ``questions`` gives ``n == 0`` and ``None`` metrics.
+
+    Raises
+    ------
+    ValueError
+        If an ``expected`` question is not in the knowledge base (the message names it and its line).
+    """
+    qs = [q if isinstance(q, EvalQuestion) else EvalQuestion(str(q["query"]), list(q.get("expected") or []),
+                                                             str(q.get("kind") or ""), q.get("line"))
+          for q in questions]
+    entries = list(entries if entries is not None else getattr(retriever, "entries_", []))
+    expected_ids = _resolve(qs, entries, source)
+    if qs:
+        retriever.search(qs[0].query, top_k=MRR_DEPTH)  # warm-up: caches, lazy imports
+    rows = []
+    for q, ids in zip(qs, expected_ids):
+        t0 = time.perf_counter()
+        result = retriever.search(q.query, top_k=MRR_DEPTH)
+        ms = (time.perf_counter() - t0) * 1000
+        got = [m.entry.id for m in result.matches]
+        rank = next((r for r, i in enumerate(got, 1) if i in ids), 0)
+        best = result.best
+        answered = result.answered
+        correct = (answered and rank == 1) if q.answerable else not answered
+        rows.append({
+            "line": q.line, "query": q.query, "kind": q.kind, "expected": SEPARATOR.join(q.expected),
+            "expected_ids": ids, "answerable": q.answerable, "got": best.entry.question if best else None,
+            "got_id": best.entry.id if best else None, "score": best.score if best else 0.0,
+            "answered": answered, "rank": rank, "correct": correct, "latency_ms": ms,
+        })
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    return Evaluation(_metrics(frame), frame)
+
+
+def _metrics(frame: pd.DataFrame) -> dict[str, Any]:
+    is_ans = frame["answerable"].astype(bool)  # bool even when empty (an empty object column is no mask)
+    ans, oos = frame[is_ans], frame[~is_ans]
+    rank = ans["rank"].to_numpy(dtype=int)
+    answered = frame[frame["answered"].astype(bool)]
+    auroc = None
+    if len(ans) and len(oos):
+        auroc = float(roc_auc_score(frame["answerable"].astype(int), frame["score"].astype(float)))
+    lat = frame["latency_ms"].to_numpy(dtype=float)
+    return {
+        "n": int(len(frame)),
+        "top1": _share(rank == 1),
+        "top3": _share((rank >= 1) & (rank <= 3)),
+        "mrr": float(np.where(rank > 0, 1.0 / np.maximum(rank, 1), 0.0).mean()) if len(rank) else None,
+        "oos_auroc": auroc,
+        "answered_in_scope": _share(ans["answered"].to_numpy(dtype=bool)),
+        "abstained_out_of_scope": _share(~oos["answered"].to_numpy(dtype=bool)),
+        "answered_precision": _share((answered["answerable"] & (answered["rank"] == 1)).to_numpy(dtype=bool)),
+        "p50_ms": float(np.percentile(lat, 50)) if len(lat) else None,
+        "p99_ms": float(np.percentile(lat, 99)) if len(lat) else None,
+    }

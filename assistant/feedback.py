@@ -1,0 +1,205 @@
+"""Feedback on suggested FAQ entries, stored in SQLite.
+
+Each time a support engineer accepts or dismisses a suggestion, one row is written: the query
+(and the ticket it came from, if any) redacted with :func:`assistant.tickets.redact`, the FAQ
+entry id, the verdict and the retriever's rank, score and confidence at that moment.
+
+Where the database lives (first that applies):
+
+1. the ``path`` argument of :class:`FeedbackStore`;
+2. the ``FAQ_ASSISTANT_FEEDBACK_DB`` environment variable;
+3. ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3``, by default
+   ``~/.local/share/faq-assistant/feedback.sqlite3``.
+
+Several notebooks or processes may write at once: the database is in WAL mode (readers never
+block the writer) and every connection waits up to ``timeout`` seconds for the write lock instead
+of failing with "database is locked". WAL needs a local file system (not NFS/SMB).
+
+Accepted (query, entry) pairs become alternate questions for the retriever::
+
+    TfidfRetriever().fit(kb, alternates=store.accepted_alternates())
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .tickets import redact
+
+__all__ = ["FeedbackStore", "default_feedback_path", "ENV_VAR", "VERDICTS", "COLUMNS"]
+
+#: Environment variable that overrides the default database path.
+ENV_VAR = "FAQ_ASSISTANT_FEEDBACK_DB"
+#: Allowed values of ``verdict``.
+VERDICTS = ("accepted", "dismissed")
+#: Columns of :meth:`FeedbackStore.to_frame`, in order.
+COLUMNS = ["id", "created_at", "verdict", "query", "entry_id", "question", "rank", "score", "confidence",
+           "ticket", "origin"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT    NOT NULL,               -- ISO 8601, UTC
+    verdict     TEXT    NOT NULL CHECK (verdict IN ('accepted', 'dismissed')),
+    query       TEXT    NOT NULL,               -- redacted
+    entry_id    TEXT    NOT NULL,
+    question    TEXT,                           -- the FAQ entry's question when the feedback was given
+    rank        INTEGER,
+    score       REAL,
+    confidence  REAL,
+    ticket      TEXT,                           -- redacted; NULL for a search
+    origin      TEXT    NOT NULL DEFAULT 'console'
+);
+CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id);
+"""
+
+
+def default_feedback_path() -> Path:
+    """``$FAQ_ASSISTANT_FEEDBACK_DB``, else ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3``
+    (``XDG_DATA_HOME`` defaults to ``~/.local/share``)."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
+    return Path(data_home).expanduser() / "faq-assistant" / "feedback.sqlite3"
+
+
+class FeedbackStore:
+    """Accept/dismiss feedback in a SQLite database.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Database file; created with its parent folders if missing. Default
+        :func:`default_feedback_path`.
+    timeout : float, default 30.0
+        Seconds a write waits for another process's write to finish before raising
+        ``sqlite3.OperationalError``.
+
+    Raises
+    ------
+    OSError
+        If the parent folder cannot be created.
+    sqlite3.DatabaseError
+        If ``path`` exists but is not a SQLite database.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 30.0):
+        self.path = Path(path).expanduser() if path is not None else default_feedback_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = timeout
+        # isolation_level=None: autocommit, each INSERT is its own transaction (committed on return).
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self.journal_mode = str(self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise sqlite3.DatabaseError(f"{self.path}: cannot open the feedback database: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"FeedbackStore({str(self.path)!r})"
+
+    def __enter__(self) -> "FeedbackStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._conn.close()
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+
+    def record(
+        self,
+        query: str,
+        entry_id: str,
+        verdict: str,
+        *,
+        question: str | None = None,
+        rank: int | None = None,
+        score: float | None = None,
+        confidence: float | None = None,
+        ticket: str | None = None,
+        origin: str = "console",
+    ) -> int:
+        """Store one verdict on one suggestion and return its row id.
+
+        Parameters
+        ----------
+        query : str
+            The query (or the question split from a ticket) the entry was suggested for. Redacted.
+        entry_id : str
+            The FAQ entry's id.
+        verdict : {"accepted", "dismissed"}
+        question : str, optional
+            The entry's question text, kept so rows stay readable if the KB changes.
+        rank, score, confidence : optional
+            The suggestion's 1-based rank, cosine score and confidence in [0, 1].
+        ticket : str, optional
+            The whole ticket the query came from. Redacted.
+        origin : str, default "console"
+            What wrote the row (``"console"``, ``"search"``, ``"ticket"``, a script name).
+
+        Raises
+        ------
+        ValueError
+            If ``verdict`` is not one of :data:`VERDICTS`, or ``query`` or ``entry_id`` is empty.
+        """
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be 'accepted' or 'dismissed', got {verdict!r}")
+        if not isinstance(query, str) or not query.strip():
+            raise ValueError("query is empty: feedback needs the query the entry was suggested for")
+        if not isinstance(entry_id, str) or not entry_id.strip():
+            raise ValueError("entry_id is empty: feedback needs the FAQ entry's id")
+        cur = self._conn.execute(
+            "INSERT INTO feedback (created_at, verdict, query, entry_id, question, rank, score, confidence, ticket, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                verdict,
+                redact(query.strip()),
+                entry_id,
+                question,
+                None if rank is None else int(rank),
+                None if score is None else float(score),
+                None if confidence is None else float(confidence),
+                None if ticket is None else redact(ticket),
+                origin,
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every row, oldest first, with columns :data:`COLUMNS`; ``created_at`` is a UTC datetime."""
+        df = pd.read_sql_query(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id", self._conn)
+        df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
+        return df
+
+    def accepted_alternates(self) -> dict[str, list[str]]:
+        """Accepted queries per FAQ entry id, for ``TfidfRetriever().fit(kb, alternates=...)``.
+
+        A (query, entry) pair counts when it was accepted more often than dismissed; queries are
+        compared ignoring case and runs of whitespace, and the first-seen spelling is returned.
+        Entries are in first-feedback order, queries in first-seen order.
+        """
+        votes: dict[tuple[str, str], list] = {}
+        for entry_id, query, verdict in self._conn.execute("SELECT entry_id, query, verdict FROM feedback ORDER BY id"):
+            key = (entry_id, " ".join(query.split()).casefold())
+            v = votes.setdefault(key, [query, 0])
+            v[1] += 1 if verdict == "accepted" else -1
+        out: dict[str, list[str]] = {}
+        for (entry_id, _), (query, net) in votes.items():
+            if net > 0:
+                out.setdefault(entry_id, []).append(query)
+        return out

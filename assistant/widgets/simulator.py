@@ -1,0 +1,308 @@
+"""The org settings simulator as an ipywidgets 8 view over :class:`assistant.simulator.Simulator`.
+
+Inputs are dropdowns, toggle buttons, checkboxes and text boxes, each with a description; any
+change re-runs the simulation (the *Simulate* button does too). The outcome is shown in words,
+as a table, and as findings; each finding's citations are buttons that show the cited FAQ
+answer (rendered by :func:`assistant.rendering.render_markdown`, so it is sanitized).
+
+Invalid input (unknown plan, malformed email) is not an error of the view: the status says what
+is wrong, naming the field. An exception in a callback is shown in the error area and appended
+to :attr:`OrgSimulatorView.errors` (ipywidgets would only log it), so tests can assert that
+nothing failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import textwrap
+import traceback
+from typing import Callable
+
+import ipywidgets as widgets
+
+from ..knowledge_base import KnowledgeBase
+from ..rendering import escape, render_markdown
+from ..replies import entry_link
+from ..simulator import (ACCOUNT_KINDS, PLANS, SSO_MODES, USES, Finding, Org, Outcome, Simulator, User,
+                         explain)
+
+__all__ = ["OrgSimulatorView", "build_simulator"]
+
+log = logging.getLogger(__name__)
+
+_SEVERITY_WORDS = {"blocker": "Blocker", "warning": "Warning", "info": "Note"}
+_SEVERITY_COLOURS = {"blocker": "#b00020", "warning": "#8a5a00", "info": "#555"}
+_USE_LABELS = {"web": "Web", "desktop": "Desktop", "cli": "CLI", "api": "API", "ci": "CI/CD"}
+
+# Our own markup only; untrusted text never goes in here.
+_CSS = """<style>
+.faq-sim .faq-answer { border-left: 3px solid #bbb; padding-left: 8px; margin: 4px 0 8px 0; }
+.faq-sim .faq-answer p { margin: 4px 0; }
+.faq-sim .faq-link { text-decoration: underline dotted; cursor: help; }
+.faq-sim table.faq-outcome th { text-align: left; padding-right: 12px; font-weight: normal; }
+.faq-sim .faq-meta { color: #444; font-size: 90%; margin: 2px 0; }
+</style>"""
+
+
+def _status(text_html: str, role: str = "status") -> str:
+    return f'<div role="{role}" aria-live="polite">{text_html}</div>'
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class _FindingView:
+    """One finding: severity in words, code, message, and a show/hide button per cited FAQ entry."""
+
+    def __init__(self, finding: Finding, kb: KnowledgeBase, site_url: str | None, guard: Callable):
+        self.finding = finding
+        colour = _SEVERITY_COLOURS[finding.severity]
+        self.header = widgets.HTML(
+            f'<p><strong style="color:{colour}">{_SEVERITY_WORDS[finding.severity]}</strong> '
+            f"<code>{escape(finding.code)}</code>: {escape(finding.message)}</p>")
+        self.buttons: list[widgets.Button] = []
+        self.answers: list[widgets.HTML] = []
+        rows: list[widgets.Widget] = [self.header]
+        for entry_id in finding.citations:
+            entry = kb.get(entry_id)
+            if entry is None:  # the simulator only cites ids it found; guard anyway
+                rows.append(widgets.HTML(f'<p class="faq-meta">Cites {escape(entry_id)} (not in the knowledge base)</p>'))
+                continue
+            short = textwrap.shorten(entry.question, 70, placeholder="...")
+            button = widgets.Button(description=f"Show the FAQ answer: {short}", tooltip=entry.question,
+                                    icon="book", layout=widgets.Layout(width="auto", max_width="95%"))
+            link = entry_link(entry, site_url)
+            where = f"<code>{escape(entry.source)}:{entry.line}</code>"
+            if link:
+                where += f' · <a href="{escape(link)}" target="_blank" rel="noopener noreferrer">{escape(link)}</a>'
+            answer = widgets.HTML(
+                f'<div class="faq-answer"><p><strong>{escape(entry.question)}</strong></p>'
+                f"{render_markdown(entry.answer_markdown, base_url=link)}"
+                f'<p class="faq-meta">Source: {where}</p></div>',
+                layout=widgets.Layout(display="none"))
+            button.on_click(guard(functools.partial(self._toggle, button, answer, short)))
+            self.buttons.append(button)
+            self.answers.append(answer)
+            rows += [button, answer]
+        if not finding.citations:
+            rows.append(widgets.HTML('<p class="faq-meta">No FAQ entry to cite.</p>'))
+        self.box = widgets.VBox(rows, layout=widgets.Layout(border=f"1px solid {colour}", padding="2px 8px",
+                                                               margin="4px 0"))
+
+    @staticmethod
+    def _toggle(button: widgets.Button, answer: widgets.HTML, short: str, _b=None) -> None:
+        shown = answer.layout.display != "none"
+        answer.layout.display = "none" if shown else None
+        button.description = f"{'Show' if shown else 'Hide'} the FAQ answer: {short}"
+
+
+class OrgSimulatorView:
+    """Pick an organization's settings and a user; see what happens to the user, citing the FAQ.
+
+    Parameters
+    ----------
+    simulator : Simulator, optional
+        Default ``Simulator()`` over the bundled knowledge base.
+    site_url : str, optional
+        Base URL for site-relative FAQ entry URLs, so that the answers' links work.
+    org : Org, optional
+        Initial organization settings (default: Business, SSO off).
+    user : User, optional
+        Initial user (default: an empty email box; the status asks for one).
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The whole view; displaying the view displays it.
+    plan, sso, domains, signin_enforced, test_org
+        Organization inputs (Dropdown, ToggleButtons, Text, Checkbox, Checkbox).
+    email, account, has_password, has_pat, in_idp, member, uses
+        User inputs (Text, ToggleButtons, four Checkboxes, and a dict of use -> Checkbox).
+    simulate_button : ipywidgets.Button
+    status, words, table : ipywidgets.HTML
+        The status in words, the outcome in sentences and as a table.
+    findings_box : ipywidgets.VBox
+    finding_views : list
+        One per finding: ``.finding``, ``.buttons`` (show the cited answers), ``.answers``.
+    outcome : Outcome or None
+        The latest outcome (``None`` while the input is invalid).
+    input_error : str or None
+        What is wrong with the input, naming the field.
+    error_area : ipywidgets.HTML
+        Shows the latest exception raised in a callback (hidden when there is none).
+    errors : list of str
+        Every exception raised in a callback, as ``"<callback>: <Type>: <message>"``.
+    """
+
+    def __init__(self, simulator: Simulator | None = None, *, site_url: str | None = None,
+                 org: Org | None = None, user: User | None = None):
+        self.simulator = simulator if simulator is not None else Simulator()
+        self.site_url = site_url
+        self.errors: list[str] = []
+        self.outcome: Outcome | None = None
+        self.input_error: str | None = None
+        self.finding_views: list[_FindingView] = []
+        self._build(org or Org(), user)
+        self.simulate()
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def _build(self, org: Org, user: User | None) -> None:
+        style = {"description_width": "initial"}
+        self.error_area = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self.plan = widgets.Dropdown(options=[(p.capitalize(), p) for p in PLANS], value=org.plan,
+                                     description="Plan", style=style)
+        self.sso = widgets.ToggleButtons(options=[(m.capitalize(), m) for m in SSO_MODES], value=org.sso,
+                                         description="SSO", style=style,
+                                         tooltips=["No SSO connection", "SSO set up for the verified domains, not enforced",
+                                                   "SSO set up and enforced"])
+        self.domains = widgets.Text(value=", ".join(org.verified_domains), description="Verified domains",
+                                    placeholder="example.com, example.org (press Enter)", continuous_update=False,
+                                    style=style, layout=widgets.Layout(width="60%"))
+        self.signin_enforced = widgets.Checkbox(value=org.signin_enforced, indent=False,
+                                                description="Desktop sign-in enforced")
+        self.test_org = widgets.Checkbox(value=org.test_org, indent=False, description="Test organization")
+
+        self.email = widgets.Text(value=user.email if user else "", description="User email",
+                                  placeholder="ana@example.com (press Enter)", continuous_update=False,
+                                  style=style, layout=widgets.Layout(width="60%"))
+        self.account = widgets.ToggleButtons(options=[(a.capitalize(), a) for a in ACCOUNT_KINDS],
+                                             value=user.account if user else "human", description="Account",
+                                             style=style, tooltips=["A person", "A service account (e.g. for builds)"])
+        u = user or User("placeholder@example.com")
+        self.has_password = widgets.Checkbox(value=u.has_password, indent=False, description="Has a password")
+        self.has_pat = widgets.Checkbox(value=u.has_pat, indent=False, description="Has a personal access token")
+        self.in_idp = widgets.Checkbox(value=u.in_idp, indent=False,
+                                       description="In the identity provider (unaliased, enabled)")
+        self.member = widgets.Checkbox(value=u.member, indent=False, description="Already a member of the org")
+        self.uses = {use: widgets.Checkbox(value=use in u.uses, indent=False, description=f"Uses {_USE_LABELS[use]}",
+                                           layout=widgets.Layout(width="auto"))
+                     for use in USES}
+        self.simulate_button = widgets.Button(description="Simulate", icon="play", button_style="primary",
+                                              tooltip="Simulate these settings for this user")
+        self.status = widgets.HTML(_status("Enter a user email to simulate."))
+        self.words = widgets.HTML()
+        self.table = widgets.HTML()
+        self.findings_box = widgets.VBox()
+
+        for w in self._inputs():
+            w.observe(self._guard(self._on_change), names="value")
+        self.simulate_button.on_click(self._guard(self._on_click))
+
+        org_box = widgets.VBox([widgets.HTML("<h4>Organization</h4>"), self.plan, self.sso, self.domains,
+                                widgets.HBox([self.signin_enforced, self.test_org])])
+        user_box = widgets.VBox([
+            widgets.HTML("<h4>User</h4>"), self.email, self.account,
+            widgets.HBox([self.has_password, self.has_pat]), widgets.HBox([self.in_idp, self.member]),
+            widgets.HBox(list(self.uses.values())),
+        ])
+        kb = self.simulator.kb
+        header = f'{_CSS}<p class="faq-meta">Rules cite the knowledge base: {len(kb)} FAQ entries from <code>{escape(kb.root)}</code></p>'
+        self.widget = widgets.VBox([
+            widgets.HTML(header), self.error_area, org_box, user_box, self.simulate_button, self.status,
+            widgets.HTML("<h4>Outcome</h4>"), self.words, self.table,
+            widgets.HTML("<h4>Findings</h4>"), self.findings_box,
+        ])
+        self.widget.add_class("faq-sim")
+
+    def _inputs(self) -> list[widgets.Widget]:
+        return [self.plan, self.sso, self.domains, self.signin_enforced, self.test_org, self.email, self.account,
+                self.has_password, self.has_pat, self.in_idp, self.member, *self.uses.values()]
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def _guard(self, fn: Callable) -> Callable:
+        """Wrap a callback: an exception is shown in the error area and recorded, never swallowed silently."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - this is the view's error reporting
+                self._report(getattr(fn, "__name__", "callback"), exc)
+        return wrapper
+
+    def _report(self, where: str, exc: BaseException) -> None:
+        self.errors.append(f"{where}: {type(exc).__name__}: {exc}")
+        log.error("org simulator: error in %s", where, exc_info=exc)
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.error_area.value = (
+            f'<div role="alert" style="border:2px solid #b00;padding:4px 8px"><strong>Error</strong> in {escape(where)}: '
+            f"{escape(type(exc).__name__)}: {escape(exc)}<details><summary>Details</summary><pre>{escape(tb)}</pre>"
+            f"</details></div>")
+        self.error_area.layout.display = None
+
+    # --- simulate -----------------------------------------------------------------------------
+
+    def _on_change(self, _change) -> None:
+        self.simulate()
+
+    def _on_click(self, _button) -> None:
+        self.simulate()
+
+    def read_inputs(self) -> tuple[Org, User]:
+        """The organization and user the inputs describe. Raises ``ValueError`` naming the field."""
+        org = Org(plan=self.plan.value, verified_domains=self.domains.value, sso=self.sso.value,
+                  signin_enforced=self.signin_enforced.value, test_org=self.test_org.value)
+        if not self.email.value.strip():
+            raise ValueError("email: required (e.g. ana@example.com)")
+        user = User(email=self.email.value, account=self.account.value, has_password=self.has_password.value,
+                    has_pat=self.has_pat.value, in_idp=self.in_idp.value, member=self.member.value,
+                    uses=tuple(use for use, box in self.uses.items() if box.value))
+        return org, user
+
+    def simulate(self) -> Outcome | None:
+        """Simulate the current inputs and show the outcome (what any change and *Simulate* do).
+
+        Returns the outcome, or ``None`` when the input is invalid (the status names the field).
+        """
+        try:
+            org, user = self.read_inputs()
+        except ValueError as exc:
+            self.outcome, self.input_error, self.finding_views = None, str(exc), []
+            self.status.value = _status(f"<strong>Cannot simulate:</strong> {escape(exc)}", role="alert")
+            self.words.value = self.table.value = ""
+            self.findings_box.children = ()
+            return None
+        outcome = self.simulator.simulate(org, user)
+        self.outcome, self.input_error = outcome, None
+        counts = ", ".join(_plural(outcome.count(s), w) for s, w in
+                           (("blocker", "blocker"), ("warning", "warning"), ("info", "note")))
+        lost = (f" Loses access to: {', '.join(outcome.blocked_uses)}." if outcome.blocked_uses
+                else " Keeps access to everything they use.")
+        self.status.value = _status(f"Simulated {escape(user.email)}: {counts}.{escape(lost)}")
+        self.words.value = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in explain(outcome)) + "</ul>"
+        rows = "".join(f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>'
+                       for label, value in outcome.rows())
+        self.table.value = f'<table class="faq-outcome"><caption>Outcome for {escape(user.email)}</caption>{rows}</table>'
+        self.finding_views = [_FindingView(f, self.simulator.kb, self.site_url, self._guard) for f in outcome.findings]
+        self.findings_box.children = [v.box for v in self.finding_views] or [widgets.HTML("<p>No findings.</p>")]
+        return outcome
+
+
+def build_simulator(kb_path: str | os.PathLike | None = None, *, site_url: str | None = None,
+                    email: str | None = None) -> OrgSimulatorView:
+    """The simulator the notebook shows, configured by arguments or environment variables.
+
+    Parameters
+    ----------
+    kb_path : path, optional
+        Folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled knowledge base.
+    site_url : str, optional
+        Base URL for site-relative entry URLs; default ``$FAQ_ASSISTANT_SITE_URL``.
+    email : str, optional
+        A user email to start with (then the view shows an outcome at once).
+
+    Raises
+    ------
+    KnowledgeBaseError
+        If the knowledge base folder is missing or holds no FAQ files.
+    """
+    kb = KnowledgeBase.load(kb_path or os.environ.get("FAQ_ASSISTANT_KB") or None)
+    site_url = site_url or os.environ.get("FAQ_ASSISTANT_SITE_URL") or None
+    return OrgSimulatorView(Simulator(kb), site_url=site_url, user=User(email) if email else None)

@@ -1,0 +1,196 @@
+"""Evaluation metrics, the eval CSV, and the `eval` command (issue 3)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+
+from assistant import KnowledgeBase, TfidfRetriever, cli
+from assistant.evaluation import METRIC_KEYS, EvalQuestion, evaluate, read_eval_csv
+from assistant.retrieval import Match, SearchResult
+
+PAGE = """# Widgets
+
+## How do I reset a widget?
+
+Hold the reset button for five seconds.
+
+## Can widgets be painted?
+
+Yes, with any acrylic paint.
+
+## Where are widgets made?
+
+In our factory in Lyon.
+"""
+RESET, PAINT, MADE = "How do I reset a widget?", "Can widgets be painted?", "Where are widgets made?"
+
+
+@pytest.fixture
+def small_kb(tmp_path):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    return KnowledgeBase.load(tmp_path)
+
+
+class Scripted:
+    """A searcher that returns fixed rankings: query -> ([(question, score), ...], abstained)."""
+
+    def __init__(self, kb, script):
+        self.kb, self.script = kb, script
+        self.entries_ = list(kb)
+
+    def search(self, query, top_k=3):
+        ranked, abstained = self.script[query]
+        matches = [Match(self.kb.find_question(q), s, s, r) for r, (q, s) in enumerate(ranked[:top_k], 1)]
+        return SearchResult(query, matches, abstained, 0.3)
+
+
+def test_metrics_of_a_hand_computed_case(small_kb):
+    script = {
+        "q1": ([(RESET, 0.9), (PAINT, 0.3)], False),              # right first, answered
+        "q2": ([(RESET, 0.6), (PAINT, 0.5)], False),              # right second, answered (wrong answer)
+        "q3": ([(PAINT, 0.4), (RESET, 0.35)], True),              # an acceptable one second, abstained
+        "q4": ([(RESET, 0.2), (PAINT, 0.1), (MADE, 0.05)], True),  # right third, abstained
+        "o1": ([(PAINT, 0.5)], False),                            # out of scope, answered: wrong
+        "o2": ([(RESET, 0.1)], True),                             # out of scope, abstained: right
+    }
+    questions = [EvalQuestion("q1", [RESET]), EvalQuestion("q2", [PAINT]), EvalQuestion("q3", [MADE, RESET]),
+                 EvalQuestion("q4", [MADE]), EvalQuestion("o1", []), EvalQuestion("o2", [], "out_of_scope")]
+    ev = evaluate(Scripted(small_kb, script), questions, small_kb)
+    m = ev.metrics
+    assert m["n"] == 6
+    assert m["top1"] == pytest.approx(1 / 4)
+    assert m["top3"] == pytest.approx(4 / 4)
+    assert m["mrr"] == pytest.approx((1 + 1 / 2 + 1 / 2 + 1 / 3) / 4)
+    # Answerable best scores 0.9 0.6 0.4 0.2 vs out-of-scope 0.5 0.1: 6 of 8 pairs ordered right.
+    assert m["oos_auroc"] == pytest.approx(6 / 8)
+    assert m["answered_in_scope"] == pytest.approx(2 / 4)
+    assert m["abstained_out_of_scope"] == pytest.approx(1 / 2)
+    assert m["answered_precision"] == pytest.approx(1 / 3)  # q1 right; q2 and o1 answered wrongly
+    assert 0 <= m["p50_ms"] <= m["p99_ms"]
+    assert list(ev.rows["rank"]) == [1, 2, 2, 3, 0, 0]
+    assert list(ev.rows["correct"]) == [True, False, False, False, False, True]
+    assert [x["query"] for x in ev.misses] == ["q2", "q3", "q4", "o1"]
+    assert ev.misses[0] == {"query": "q2", "expected": [PAINT], "got": RESET, "kind": "", "answered": True}
+    assert ev.misses[3]["expected"] == [] and ev.misses[3]["got"] == PAINT
+    d = ev.to_dict()
+    assert list(d) == list(METRIC_KEYS)
+    assert d["mrr"] == round((1 + 1 / 2 + 1 / 2 + 1 / 3) / 4, 4)
+    json.dumps(d)
+    kinds = ev.by_kind()
+    assert kinds.loc["out_of_scope", "n"] == 1 and math.isnan(kinds.loc["out_of_scope", "top1"])
+
+
+def test_an_empty_eval_set_gives_no_metrics(small_kb):
+    ev = evaluate(TfidfRetriever().fit(small_kb), [], small_kb)
+    assert ev.metrics["n"] == 0
+    assert all(ev.metrics[k] is None for k in METRIC_KEYS if k not in ("n", "misses"))
+    assert ev.misses == [] and list(ev.to_dict()) == list(METRIC_KEYS)
+    assert "n/a" in ev.report()
+
+
+def test_only_out_of_scope_or_only_answerable_questions(small_kb):
+    r = TfidfRetriever().fit(small_kb)
+    oos = evaluate(r, [EvalQuestion("what is the capital of peru", [])], small_kb).metrics
+    assert oos["top1"] is None and oos["mrr"] is None and oos["oos_auroc"] is None
+    assert oos["abstained_out_of_scope"] == 1.0 and oos["answered_precision"] is None
+    ans = evaluate(r, [EvalQuestion("reset my widget", [RESET])], small_kb).metrics
+    assert ans["top1"] == 1.0 and ans["oos_auroc"] is None and ans["abstained_out_of_scope"] is None
+
+
+def test_an_expected_question_not_in_the_kb_is_an_error_naming_it(small_kb, tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text("query,expected,kind\nreset?,How do I reset a widget?,short\n"
+                    "paint?,Can widgets be painted? || Can widgets fly?,short\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"eval.csv:3: expected question 'Can widgets fly\?' is not in the knowledge base"):
+        evaluate(TfidfRetriever().fit(small_kb), read_eval_csv(path), small_kb, source=str(path))
+
+
+def test_read_eval_csv_lines_kinds_and_errors(tmp_path):
+    text = ('query,expected,kind\n"Hi,\nhow do I reset\na widget?",How do I reset a widget?,ticket\n\n'
+            'what?,,\nwhere made, Where are widgets made? ||  Can widgets be painted? ,short\n')
+    qs = read_eval_csv(io.StringIO(text))
+    assert [(q.line, q.kind, q.expected) for q in qs] == [
+        (2, "ticket", [RESET]), (6, "out_of_scope", []), (7, "short", [MADE, PAINT])]
+    assert qs[0].query == "Hi,\nhow do I reset\na widget?" and not qs[1].answerable
+    (tmp_path / "bad.csv").write_text("question,answer\nx,y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.csv:1: missing column\(s\) query, expected"):
+        read_eval_csv(tmp_path / "bad.csv")
+    (tmp_path / "blank.csv").write_text("query,expected\n  ,How do I reset a widget?\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"blank.csv:2: the query is empty"):
+        read_eval_csv(tmp_path / "blank.csv")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="the eval file is empty"):
+        read_eval_csv(tmp_path / "empty.csv")
+
+
+# --- the eval command -------------------------------------------------------------------------------
+
+
+def _eval_file(tmp_path, rows):
+    path = tmp_path / "eval.csv"
+    path.write_text("query,expected,kind\n" + "".join(f"{q},{e},{k}\n" for q, e, k in rows), encoding="utf-8")
+    return str(path)
+
+
+def test_eval_command_json_has_exactly_the_contract_keys(small_kb, tmp_path, capsys):
+    f = _eval_file(tmp_path, [("how to reset a widget", RESET, "short"), ("what colour paint for widgets", PAINT, "short"),
+                              ("what is the capital of peru", "", "out_of_scope")])
+    code = cli.main(["eval", f, "--kb", str(small_kb.root), "--json"])
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"n", "top1", "top3", "mrr", "oos_auroc", "answered_in_scope", "abstained_out_of_scope",
+                         "answered_precision", "p50_ms", "p99_ms", "misses"}
+    assert data["n"] == 3 and data["top1"] == 1.0 and data["misses"] == []
+
+
+def test_eval_command_text_lists_metrics_and_misses(small_kb, tmp_path, capsys):
+    f = _eval_file(tmp_path, [("how to reset a widget", MADE, "short"), ("what is the capital of peru", "", "out_of_scope")])
+    code = cli.main(["eval", f, "--kb", str(small_kb.root)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("n                       2  (1 answerable, 1 out of scope)\ntop1                    0.000\n")
+    assert "misses (1):\n  query:    how to reset a widget\n  expected: Where are widgets made?\n" \
+           "  got:      How do I reset a widget? [answered]" in out
+
+
+def test_eval_command_errors_exit_2(small_kb, tmp_path, capsys):
+    f = _eval_file(tmp_path, [("reset", "How do I fly?", "short")])
+    assert cli.main(["eval", f, "--kb", str(small_kb.root)]) == 2
+    assert "eval.csv:2: expected question 'How do I fly?' is not in the knowledge base" in capsys.readouterr().err
+    empty = tmp_path / "empty.csv"
+    empty.write_text("query,expected,kind\n", encoding="utf-8")
+    assert cli.main(["eval", str(empty), "--kb", str(small_kb.root)]) == 2
+    assert "the eval file has no questions" in capsys.readouterr().err
+    assert cli.main(["eval", str(tmp_path / "missing.csv")]) == 2
+    assert "cannot read the eval file" in capsys.readouterr().err
+
+
+# --- quality on real questions --------------------------------------------------------------------
+
+
+def test_dev_questions_meet_the_targets(shared_dir, capsys):
+    """Issue 3's targets on ../shared/eval/questions-dev.csv (latency is measured by bench/retrieval.py)."""
+    code = cli.main(["eval", str(shared_dir / "eval" / "questions-dev.csv"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["n"] == 44
+    assert data["top1"] >= 0.92
+    assert data["top3"] >= 0.98
+    assert data["oos_auroc"] >= 0.97
+    assert data["abstained_out_of_scope"] >= 0.85
+    assert data["answered_in_scope"] >= 0.90
+
+
+def test_authored_questions_keep_their_floor(kb):
+    """data/questions-authored.csv: our own paraphrases, typos and tickets (never used to fit anything)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "questions-authored.csv"
+    m = evaluate(TfidfRetriever().fit(kb), read_eval_csv(path), kb, source=str(path)).metrics
+    assert m["top1"] >= 0.85 and m["top3"] >= 0.94
+    assert m["oos_auroc"] >= 0.9
+    assert m["answered_in_scope"] >= 0.85 and m["abstained_out_of_scope"] >= 0.75

@@ -1,0 +1,135 @@
+"""SQLite feedback store: redaction, DataFrame, alternates, concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assistant.feedback import COLUMNS, ENV_VAR, FeedbackStore, default_feedback_path
+
+
+def test_default_path_env_and_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_feedback_path() == tmp_path / ".local" / "share" / "faq-assistant" / "feedback.sqlite3"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_feedback_path() == tmp_path / "xdg" / "faq-assistant" / "feedback.sqlite3"
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "custom" / "fb.db"))
+    assert default_feedback_path() == tmp_path / "custom" / "fb.db"
+    with FeedbackStore() as store:  # creates the parent folder
+        assert store.path == tmp_path / "custom" / "fb.db" and store.path.is_file()
+
+
+def test_record_redacts_and_reads_back_as_frame(tmp_path):
+    ticket = "Hi, I am ann@example.com, token dckr_pat_abcdefgh12345678. How do I use the CLI with SSO?"
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        assert store.journal_mode == "wal"
+        rid = store.record("CLI with SSO? mail ann@example.com", "faq#cli", "accepted", question="Does SSO ...?",
+                           rank=1, score=0.42, confidence=0.81, ticket=ticket, origin="ticket")
+        store.record("dns", "faq#dns", "dismissed")
+        df = store.to_frame()
+    assert rid == 1
+    assert list(df.columns) == COLUMNS and len(df) == 2
+    row = df.iloc[0]
+    assert row["query"] == "CLI with SSO? mail [email]"
+    assert row["ticket"] == "Hi, I am [email], token [token]. How do I use the CLI with SSO?"
+    assert (row["entry_id"], row["verdict"], row["rank"], row["origin"]) == ("faq#cli", "accepted", 1, "ticket")
+    assert row["score"] == pytest.approx(0.42) and row["confidence"] == pytest.approx(0.81)
+    assert pd.isna(df.iloc[1]["ticket"]) and df.iloc[1]["origin"] == "console"
+    assert str(df["created_at"].dt.tz) == "UTC"
+    raw = (tmp_path / "fb.sqlite3").read_bytes() + (tmp_path / "fb.sqlite3-wal").read_bytes() \
+        if (tmp_path / "fb.sqlite3-wal").exists() else (tmp_path / "fb.sqlite3").read_bytes()
+    assert b"ann@example.com" not in raw and b"dckr_pat_" not in raw
+
+
+def test_rows_survive_reopening(tmp_path):
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        store.record("q", "e", "accepted")
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        assert len(store) == 1
+        store.record("q2", "e", "accepted")
+        assert store.to_frame()["query"].tolist() == ["q", "q2"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("q", "e", "liked"), "verdict must be 'accepted' or 'dismissed', got 'liked'"),
+    (("  ", "e", "accepted"), "query is empty"),
+    (("q", "", "accepted"), "entry_id is empty"),
+])
+def test_record_rejects_bad_input(tmp_path, args, message):
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        with pytest.raises(ValueError, match=message):
+            store.record(*args)
+        assert len(store) == 0
+
+
+def test_not_a_database_names_the_file(tmp_path):
+    bad = tmp_path / "notes.sqlite3"
+    bad.write_text("this is not sqlite " * 100)
+    with pytest.raises(sqlite3.DatabaseError, match=r"notes\.sqlite3: cannot open the feedback database"):
+        FeedbackStore(bad)
+
+
+def test_accepted_alternates_net_votes(tmp_path):
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        store.record("How to use CLI with SSO", "faq#cli", "accepted")
+        store.record("how to use  cli with sso", "faq#cli", "accepted")  # same query, other spelling
+        store.record("sso for the terminal", "faq#cli", "accepted")
+        store.record("sso for the terminal", "faq#cli", "dismissed")  # net 0: not used
+        store.record("dns needed?", "faq#dns", "accepted")
+        store.record("pricing", "faq#dns", "dismissed")
+        store.record("mail me at bob@example.com about dns", "faq#dns", "accepted")
+        assert store.accepted_alternates() == {
+            "faq#cli": ["How to use CLI with SSO"],
+            "faq#dns": ["dns needed?", "mail me at [email] about dns"],
+        }
+
+
+def test_alternates_feed_the_retriever(tmp_path, kb):
+    from assistant import TfidfRetriever
+
+    if "alternates" not in TfidfRetriever.fit.__code__.co_varnames:
+        pytest.skip("TfidfRetriever.fit(kb, alternates=...) is not there yet (retrieval issue)")
+    target = kb.find_question("Is DNS verification required to enable SSO?")
+    query = "zorblax frobnication"
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        store.record(query, target.id, "accepted")
+        alternates = store.accepted_alternates()
+    assert TfidfRetriever().fit(kb).search(query).abstained
+    assert TfidfRetriever().fit(kb, alternates=alternates).search(query).best.entry.id == target.id
+
+
+def _writer(path: str, worker: int, n: int, start, timeout: float = 30.0) -> None:
+    start.wait()  # a barrier: every process opens the fresh database and writes at the same moment
+    with FeedbackStore(path, timeout=timeout) as store:
+        for i in range(n):
+            store.record(f"worker {worker} query {i}", f"faq#{i % 5}", "accepted" if i % 3 else "dismissed")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    """Several processes (like several notebooks) open a fresh database and write at the same time."""
+    path = str(tmp_path / "shared.sqlite3")
+    ctx = mp.get_context("spawn")
+    workers, n = 4, 150
+    start = ctx.Barrier(workers)
+    procs = [ctx.Process(target=_writer, args=(path, w, n, start)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * workers
+    with FeedbackStore(path) as store:
+        df = store.to_frame()
+    assert len(df) == workers * n
+    assert set(df["query"]) == {f"worker {w} query {i}" for w in range(workers) for i in range(n)}
+    assert df["id"].is_unique
+    # Every worker's own rows are in its own order.
+    for w in range(workers):
+        mine = df[df["query"].str.startswith(f"worker {w} ")]
+        assert mine["query"].tolist() == [f"worker {w} query {i}" for i in range(n)]
+    assert Path(path).exists()

@@ -1,0 +1,388 @@
+"""The TF-IDF retriever: scores, abstention, synonyms, alternate questions, tickets, odd input (issue 3)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from assistant import KnowledgeBase, TfidfRetriever, default_kb_path
+from assistant.retrieval import STOP_WORDS, load_synonyms, normalize_text, stem
+
+DOC = "security/single-sign-on/enforcement-faqs"
+CLI = f"{DOC}#does-iechor-sso-support-authenticating-through-the-command-line"
+DNS = f"{DOC}#is-dns-verification-required-to-enable-sso"
+HOLD = f"{DOC}#can-i-enable-sso-and-hold-off-on-the-enforcement-option"
+SERVICE = f"{DOC}#how-do-service-accounts-work-with-sso"
+PAGE = """---
+title: Widgets
+---
+
+## How do I reset a widget?
+
+Hold the reset button for five seconds.
+
+## Can widgets be painted?
+
+Yes, with any acrylic paint.
+
+## Where are widgets made?
+
+In our factory in Lyon.
+"""
+
+
+def _brute_force_scores(retriever: TfidfRetriever, query: str) -> list[float]:
+    """Each entry's best cosine over its phrasings, from dict vectors built term by term."""
+    feats = retriever.query_features(query)
+    n = len(retriever.entries_)
+    weights = {"question": retriever.question_weight, "question_chars": retriever.char_weight,
+               "answer": retriever.answer_weight, "page": retriever.page_weight}
+    total = sum(weights.values())
+
+    def idf(block, term):
+        vec = retriever.vectorizers_[block]
+        if block == "page":
+            return 1.0
+        if term not in vec.vocabulary_:
+            return math.log(1 + n) + 1  # df = 0 under scikit-learn's smooth_idf
+        value = vec.idf_[vec.vocabulary_[term]]
+        return value * retriever.bigram_weight if block != "question_chars" and " " in term else value
+
+    def unit(vector):
+        norm = math.sqrt(sum(v * v for v in vector.values()))
+        return {k: v / norm for k, v in vector.items()} if norm else {}
+
+    def block_texts(i, phrasing):
+        e = retriever.entries_[i]
+        context = "\n".join([e.answer_text, e.title, str(e.front_matter.get("description") or ""),
+                             " ".join(e.keywords), " ".join(e.tags), e.section])
+        page = []
+        for j, other in enumerate(retriever.entries_):
+            if other.source == e.source:
+                texts = [t for k, t in retriever.phrasings_ if k == j]
+                page += ["\n".join(texts), "\n".join([other.answer_text, other.title,
+                                                       str(other.front_matter.get("description") or ""),
+                                                       " ".join(other.keywords), " ".join(other.tags),
+                                                       other.section])]
+        return {"question": phrasing, "question_chars": phrasing, "answer": context, "page": "\n".join(page)}
+
+    q = {}
+    for block, fs in feats.items():
+        counts = Counter(t for t, _ in fs)
+        known = retriever.vectorizers_[block].vocabulary_
+        vec = {(block, t): (1 + math.log(c)) * idf(block, t) for t, c in counts.items()
+               if t in known or block in ("question_chars", "page") or " " not in t}
+        for k, v in unit(vec).items():
+            q[k] = v * math.sqrt(weights[block] / total)
+    best = [0.0] * n
+    for i, phrasing in retriever.phrasings_:
+        d = {}
+        for block, text in block_texts(i, phrasing).items():
+            counts = Counter(retriever.doc_features(block, text))
+            vec = {(block, t): (1 + math.log(c)) * idf(block, t) for t, c in counts.items()}
+            for k, v in unit(vec).items():
+                d[k] = v * math.sqrt(weights[block] / total)
+        dot = sum(v * d.get(k, 0.0) for k, v in q.items())
+        nq, nd = math.sqrt(sum(v * v for v in q.values())), math.sqrt(sum(v * v for v in d.values()))
+        best[i] = max(best[i], dot / (nq * nd) if nq and nd else 0.0)
+    return best
+
+
+@pytest.mark.parametrize("query", [
+    "Can I enable SSO and hold off on the enforcement option?",
+    "cli login fails after we turned on sso enforcment",
+    "Hi team,\nour jenkins pipelines push images with a password. What changes?\nThanks,\nAna",
+    "How do I reset my password?",
+])
+def test_scores_equal_a_brute_force_cosine(retriever, query):
+    fast = retriever.scores(query)
+    assert list(fast) == pytest.approx(_brute_force_scores(retriever, query), abs=1e-9)
+    result = retriever.search(query, top_k=len(retriever.entries_))
+    assert [m.score for m in result.matches] == pytest.approx(sorted(fast, reverse=True), abs=1e-12)
+
+
+def test_brute_force_agrees_with_alternate_questions_too(kb):
+    r = TfidfRetriever().fit(kb, alternates={SERVICE: ["What about robot users?", "bots and single sign-on"]})
+    query = "do robot users need anything for single sign-on"
+    assert list(r.scores(query)) == pytest.approx(_brute_force_scores(r, query), abs=1e-9)
+
+
+def test_exact_question_is_first_with_high_confidence(retriever, kb):
+    for e in kb:
+        result = retriever.search(e.question, top_k=3)
+        assert result.best.entry.id == e.id
+        assert result.answered and result.best.confidence > 0.75
+        assert result.best.phrasing == e.question
+
+
+def test_contributions_explain_the_score(retriever):
+    m = retriever.search("can I log in from the cli when sso is enforced?").best
+    assert m.entry.id == CLI
+    assert sum(m.contributions.values()) == pytest.approx(m.score)
+    assert "cli -> command line" in m.terms[:2]
+    assert m.terms == list(m.contributions)[:5]
+    frame = retriever.explain("can I log in from the cli when sso is enforced?", CLI)
+    assert list(frame.columns) == ["term", "contribution"]
+    assert frame["contribution"].sum() == pytest.approx(m.score)
+    with pytest.raises(KeyError, match="no FAQ entry with id 'nope'"):
+        retriever.explain("x", "nope")
+
+
+def test_confidence_is_half_at_the_threshold_and_monotone(retriever):
+    t = retriever.threshold
+    assert retriever.confidence(t) == pytest.approx(0.5)
+    assert retriever.confidence(0) == 0.0 and retriever.confidence(1.0) == pytest.approx(1.0)
+    values = [retriever.confidence(s / 20) for s in range(21)]
+    assert values == sorted(values)
+
+
+# --- abstention ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    "How do I change the color of the dashboard?",
+    "my laptop battery drains fast",
+    "thanks, all good now!",
+])
+def test_abstains_on_questions_the_faq_does_not_answer(retriever, query):
+    result = retriever.search(query)
+    assert result.abstained and not result.answered
+    assert len(result.matches) == 3
+    assert result.best.confidence < 0.5
+    assert result.to_dict()["answered"] is False
+
+
+def test_threshold_and_margin_decide_abstention(kb):
+    query = "Can I enable SSO and hold off on the enforcement option?"
+    score = TfidfRetriever().fit(kb).search(query).best.score
+    assert TfidfRetriever(threshold=score - 1e-6).fit(kb).search(query).answered
+    assert TfidfRetriever(threshold=score + 1e-6).fit(kb).search(query).abstained
+    result = TfidfRetriever().fit(kb).search(query)
+    assert result.margin == pytest.approx(result.matches[0].score - result.matches[1].score)
+    assert TfidfRetriever(min_margin=result.margin + 1e-6).fit(kb).search(query).abstained
+    assert TfidfRetriever(min_margin=result.margin - 1e-6).fit(kb).search(query).answered
+
+
+@pytest.mark.parametrize("query", [
+    "the and of a to is", "a b c d e f", "x", "?!", "🙂 🙂", "单点登录怎么启用", "Единый вход",
+    "sso " * 300_000, "a" * 1_000_000, "How do I use the CLI with SSO? " + "lorem ipsum dolor " * 60_000,
+])
+def test_any_text_gives_a_result_in_bounded_time(retriever, query):
+    result = retriever.search(query, top_k=2)
+    assert len(result.matches) == 2
+    assert all(0.0 <= m.score <= 1.0 and 0.0 <= m.confidence <= 1.0 for m in result.matches)
+
+
+def test_only_stop_words_or_one_letter_words_score_zero_and_abstain(retriever):
+    for query in ("how do we do it", "a b c"):
+        result = retriever.search(query)
+        assert result.abstained and result.best.score == 0.0 and result.best.terms == []
+
+
+def test_nfc_and_nfd_and_case_give_the_same_result(retriever):
+    nfc = unicodedata.normalize("NFC", "Café: can I enable SSO and hold off on enforcement?")
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfc != nfd
+    a, b, c = retriever.search(nfc), retriever.search(nfd), retriever.search(nfc.upper())
+    assert [m.entry.id for m in a.matches] == [m.entry.id for m in b.matches] == [m.entry.id for m in c.matches]
+    assert a.best.score == b.best.score == c.best.score
+    assert normalize_text(nfd) == normalize_text(nfc) == "cafe: can i enable sso and hold off on enforcement?"
+
+
+def test_empty_query_and_bad_top_k_raise(retriever):
+    with pytest.raises(ValueError, match="query is empty"):
+        retriever.search("   \n")
+    with pytest.raises(ValueError, match="top_k must be at least 1, got 0"):
+        retriever.search("sso", top_k=0)
+    with pytest.raises(RuntimeError, match=r"call fit\(kb\) before search"):
+        TfidfRetriever().search("sso")
+
+
+def test_top_k_is_capped_by_the_knowledge_base(retriever, kb):
+    assert len(retriever.search("sso", top_k=100).matches) == len(kb)
+    assert [m.rank for m in retriever.search("sso", top_k=4).matches] == [1, 2, 3, 4]
+
+
+# --- text processing -------------------------------------------------------------------------------
+
+
+def test_stemmer_conflates_word_forms():
+    assert {stem(w) for w in ["enforce", "enforces", "enforced", "enforcing", "enforcement"]} == {"enforc"}
+    assert {stem(w) for w in ["verify", "verified", "verifying", "verification"]} == {"verifi"}
+    assert {stem(w) for w in ["organization", "organizations", "organisation"]} == {"organiz"}
+    assert stem("add") == stem("added") == "add"
+    assert stem("settings") == stem("setting") == "set"
+    assert stem("sso") == "sso" and stem("business") == "business" and stem("h2o") == "h2o"
+
+
+def test_stop_words_keep_words_that_carry_meaning():
+    assert {"not", "no", "same", "system", "move"}.isdisjoint(STOP_WORDS)
+    assert {"the", "please", "hi", "thanks"} <= STOP_WORDS
+
+
+def test_spelling_is_corrected_against_the_knowledge_base(retriever):
+    result = retriever.search("is dns verfication requried for sso")
+    assert result.best.entry.id == DNS
+    assert any("requried (required)" in t for t in result.best.terms)
+    # Real words the knowledge base lacks are not "corrected" into short look-alikes.
+    labels = [lab for _, lab in retriever.query_features("reset the widget")["question"]]
+    assert labels[:2] == ["reset", "widget"]
+
+
+def test_a_greeting_is_only_the_greeting_words():
+    from assistant.tickets import clean_ticket
+
+    assert clean_ticket("Hey team -- one of our devs lost her work. Why?\n\ncheers\nRaj") == \
+        "one of our devs lost her work. Why?"
+    assert clean_ticket("Dear iEchor Support Team,\nhow do I enforce SSO?") == "how do I enforce SSO?"
+    assert clean_ticket("hi can i use the cli with sso") == "hi can i use the cli with sso"
+
+
+def test_a_ticket_is_read_without_greeting_signature_and_quoted_mail(retriever):
+    bare = "Can our developers use the command line once SSO is enforced?"
+    ticket = (f"Hi team,\n\n{bare}\n\nThanks in advance,\nJordan Smith\nACME Corp | +1 415 555 0100\n\n"
+              "On Mon, Jan 6, 2025 at 9:00 AM Support wrote:\n> How do service accounts work with SSO?\n> bye")
+    assert retriever.query_text(ticket) == bare
+    assert retriever.search(ticket).best.entry.id == retriever.search(bare).best.entry.id == CLI
+    assert retriever.search(ticket).best.score == pytest.approx(retriever.search(bare).best.score)
+    raw = TfidfRetriever(clean_tickets=False).fit(KnowledgeBase.load())
+    assert raw.query_text(ticket) == ticket
+
+
+# --- synonyms --------------------------------------------------------------------------------------
+
+
+def test_bundled_synonyms_are_read_from_the_kb_root(retriever):
+    assert retriever.synonyms_ == load_synonyms(default_kb_path() / "synonyms.yaml")
+    assert "single sign-on" in retriever.synonyms_["sso"]
+    labels = [lab for _, lab in retriever.query_features("PAT for the terminal")["question"]]
+    assert labels[:2] == ["pat -> personal access token", "terminal -> command line"]
+
+
+def test_synonyms_make_abbreviations_match(kb):
+    query = "How does single sign-on affect our jenkins jobs?"
+    with_synonyms = TfidfRetriever().fit(kb)
+    without = TfidfRetriever(synonyms=None).fit(kb)
+    assert without.synonyms_ == {}
+    assert with_synonyms.search(query).best.entry.question == "How does SSO affect our automation systems and CI/CD pipelines?"
+    assert with_synonyms.search(query).best.score > without.search(query).best.score
+
+
+def test_synonym_phrases_match_across_small_words_and_mappings_work(kb):
+    r = TfidfRetriever(synonyms={"widget": ["gizmo", "blue gadget"]}).fit(kb)
+    units = [t for t, _ in r.query_features("my blue gadget and the gizmo")["page"]]
+    assert units == ["widget", "widget"]
+    units = [t for t, _ in r.query_features("blue and shiny gadget")["page"]]
+    assert units == ["blu", "shini", "gadget"]  # a phrase's words must be adjacent but for stop words
+    units = [t for t, _ in r.query_features("the blue, the gadget")["page"]]
+    assert units == ["widget"]
+    units = [t for t, _ in r.query_features("a gadget that is blue")["page"]]
+    assert units == ["widget"]  # phrases without small words match in any order
+
+
+def test_no_synonym_file_means_no_synonyms(tmp_path):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    assert r.synonyms_ == {} and r.problems_ == []
+    assert r.search("how to reset a widget").best.entry.question == "How do I reset a widget?"
+
+
+def test_a_broken_synonym_file_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "synonyms.yaml").write_text("widget: [gizmo\nother: x\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"synonyms.yaml:\d+: synonym file does not parse as YAML"):
+        r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    assert r.synonyms_ == {} and [p.code for p in r.problems_] == ["synonyms-invalid"]
+    assert r.search("painted widgets").best.entry.question == "Can widgets be painted?"
+    (tmp_path / "synonyms.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="synonyms.yaml: synonym file must map a concept to a list"):
+        TfidfRetriever(synonyms=tmp_path / "synonyms.yaml").fit(KnowledgeBase.load(tmp_path))
+    (tmp_path / "synonyms.yaml").write_text("widget: {a: b}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="synonym group 'widget' must be a list"):
+        load_synonyms(tmp_path / "synonyms.yaml")
+
+
+# --- alternate questions ----------------------------------------------------------------------------
+
+
+def test_alternates_given_to_fit_are_searched(kb):
+    query = "robots pushing nightly artefacts"
+    plain = TfidfRetriever().fit(kb)
+    assert plain.search(query).abstained
+    r = TfidfRetriever().fit(kb, alternates={SERVICE: ["Hi,\nRobots pushing nightly artefacts?\nThanks,\nBo"]})
+    result = r.search(query)
+    assert result.answered and result.best.entry.id == SERVICE
+    assert result.best.phrasing == "Robots pushing nightly artefacts?"  # read like a query: ticket cleaned
+    assert len(r.phrasings_) == len(kb) + 1
+
+
+def test_alternates_for_unknown_entries_are_reported_and_ignored(kb):
+    r = TfidfRetriever().fit(kb, alternates={"gone#entry": ["anything"], SERVICE: "bots?"})
+    assert [p.code for p in r.problems_] == ["alternate-unknown-entry"]
+    assert "'gone#entry'" in r.problems_[0].message
+    assert len(r.phrasings_) == len(kb) + 1
+
+
+def test_front_matter_alternate_questions_are_used(tmp_path):
+    page = PAGE.replace("title: Widgets\n", "title: Widgets\nalternate_questions:\n"
+                        "  where-are-widgets-made: ['Which country builds the gizmos?']\n"
+                        "  How do I reset a widget?:\n    - My thing is frozen\n")
+    (tmp_path / "faq.md").write_text(page, encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    r = TfidfRetriever().fit(kb)
+    assert r.search("which country builds the gizmos").best.entry.question == "Where are widgets made?"
+    assert r.search("my thing is frozen!").best.entry.question == "How do I reset a widget?"
+
+
+def test_alternates_file_beside_the_page_is_used(tmp_path):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "faq.alternates.yaml").write_text(
+        "where-are-widgets-made:\n  - Which country builds the gizmos?\n"
+        "'Can widgets be painted?': ['Is a custom colour possible?']\n"
+        "Who are you?: [nobody]\n", encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    made = kb["faq#where-are-widgets-made"]
+    assert made.alternate_questions == ["Which country builds the gizmos?"]
+    assert kb["faq#can-widgets-be-painted"].alternate_questions == ["Is a custom colour possible?"]
+    assert [(p.file, p.line, p.code) for p in kb.problems] == [("faq.alternates.yaml", 4, "alternates-unknown-question")]
+    r = TfidfRetriever().fit(kb)
+    assert r.search("which country builds the gizmos").best.entry.id == made.id
+    assert r.search("is a custom colour possible").best.entry.question == "Can widgets be painted?"
+
+
+def test_a_broken_alternates_file_keeps_the_page(tmp_path):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "faq.alternates.yaml").write_text("where-are-widgets-made: [a\n", encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    assert len(kb) == 3
+    assert [(p.file, p.severity, p.code) for p in kb.problems] == [("faq.alternates.yaml", "error", "alternates-invalid")]
+    (tmp_path / "faq.alternates.yaml").write_text("where-are-widgets-made: 3\n", encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    assert "must be a list of non-empty strings" in kb.problems[0].message and kb.problems[0].line == 1
+
+
+def test_bundled_kb_copy_with_alternates_file(tmp_path):
+    shutil.copytree(default_kb_path(), tmp_path / "kb")
+    page = tmp_path / "kb" / "security" / "single-sign-on"
+    (page / "enforcement-faqs.alternates.yaml").write_text(
+        "is-dns-verification-required-to-enable-sso:\n  - Do we need a TXT record?\n", encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path / "kb")
+    assert kb[DNS].alternate_questions == ["Do we need a TXT record?"]
+    assert TfidfRetriever().fit(kb).search("need a txt record").best.entry.id == DNS
+
+
+def test_empty_knowledge_base_cannot_be_fitted():
+    with pytest.raises(ValueError, match="empty knowledge base"):
+        TfidfRetriever().fit(KnowledgeBase([]))
+
+
+def test_search_is_fast_enough_to_never_block_a_ui(retriever):
+    # Not a benchmark (see bench/retrieval.py): a guard against an accidental O(n^2) on huge input.
+    start = time.perf_counter()
+    retriever.search("sso enforcement " * 100_000)
+    assert time.perf_counter() - start < 5

@@ -1,0 +1,430 @@
+"""The org settings simulator: one table row per rule and per combination, citations, validation, rosters, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import KnowledgeBase
+from assistant.cli import main
+from assistant.simulator import (ORG_CODES, RULES, Org, Simulator, User, explain, load_org, load_roster,
+                                 parse_org)
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = "security/single-sign-on/enforcement-faqs#"
+BUILD_ID = DOC + "once-we-enable-sso-for-iechor-desktop-whats-the-impact-to-the-flow-for-build-systems-that-use-service-accounts"
+SERVICE_ID = DOC + "how-do-service-accounts-work-with-sso"
+CLI_ID = DOC + "does-iechor-sso-support-authenticating-through-the-command-line"
+DNS_Q = "Is DNS verification required to enable SSO?"
+
+ENFORCED = {"sso": "enforced", "verified_domains": ["example.com"]}
+ENABLED = {"sso": "enabled", "verified_domains": ["example.com"]}
+
+
+@pytest.fixture(scope="module")
+def sim(kb) -> Simulator:
+    return Simulator(kb)
+
+
+# Each case: id, org, user, expected outcome fields, {finding code: severity} that must be present,
+# finding codes that must be absent.
+CASES = [
+    # --- no SSO: everything as before
+    ("sso-off", {"sso": "off", "verified_domains": ["example.com"]}, {"email": "ana@example.com", "uses": "cli"},
+     dict(sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+          cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]), {}, set()),
+    # --- rule 1: Business plan
+    ("r1-team-enforced", {**ENFORCED, "plan": "team"}, {"email": "ana@example.com", "uses": "desktop cli ci"},
+     dict(sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+          cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]),
+     {"sso-needs-business": "blocker"}, {"cli-needs-pat", "ci-needs-pat", "auto-added", "sso-required"}),
+    ("r1-pro-enabled", {**ENABLED, "plan": "pro"}, {"email": "ana@example.com"},
+     dict(sso_active=False, web_sign_in=["password"]), {"sso-needs-business": "blocker"}, {"sso-optional"}),
+    # --- rule 2: verified domain
+    ("r2-no-domain", {"sso": "enforced"}, {"email": "ana@example.com"},
+     dict(sso_active=False, sso_applies=False, web_sign_in=["password"]),
+     {"sso-needs-verified-domain": "blocker"}, {"sso-needs-business"}),
+    ("r1-r2-team-no-domain", {"sso": "enabled", "plan": "team"}, {"email": "ana@example.com"},
+     dict(sso_active=False), {"sso-needs-business": "blocker", "sso-needs-verified-domain": "blocker"}, set()),
+    # --- rule 3: enabled, not enforced
+    ("r3-enabled", ENABLED, {"email": "ana@example.com", "has_pat": True, "uses": "desktop cli"},
+     dict(sso_active=True, sso_applies=True, sso_enforced_for_user=False, web_sign_in=["sso", "password"],
+          cli_sign_in=["password", "pat"], auto_added_to_org=False, desktop_sign_in_required=False, blocked_uses=[]),
+     {"sso-optional": "info"}, {"cli-needs-pat", "auto-added", "account-migrates"}),
+    ("r3-enabled-not-in-idp", ENABLED, {"email": "ana@example.com", "in_idp": False},
+     dict(web_sign_in=["password"], blocked_uses=[]), {"sso-optional": "info"}, {"not-in-idp"}),
+    # --- rule 4: only verified domains
+    ("r4-other-domain-enforced", ENFORCED, {"email": "ana@gmail.com", "uses": "desktop cli ci"},
+     dict(sso_active=True, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+          cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]),
+     {"enforcement-not-applicable": "warning", "not-migrated": "info"},
+     {"cli-needs-pat", "ci-needs-pat", "auto-added", "account-migrates"}),
+    ("r4-subdomain-is-another-domain", ENFORCED, {"email": "ana@dev.example.com"},
+     dict(sso_applies=False), {"enforcement-not-applicable": "warning"}, set()),
+    ("r4-other-domain-enabled", ENABLED, {"email": "ana@gmail.com"},
+     dict(sso_applies=False, web_sign_in=["password"]), {"sso-not-applicable": "info"}, {"sso-optional"}),
+    ("r4-domain-case-insensitive", ENFORCED, {"email": "Ana@Example.COM", "has_pat": True},
+     dict(sso_applies=True, sso_enforced_for_user=True), {"sso-required": "info"}, set()),
+    # --- enforced: SSO credentials instead of the iEchor ID
+    ("enforced-human-in-idp", ENFORCED, {"email": "ana@example.com"},
+     dict(sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=[]),
+     {"sso-required": "info", "cli-needs-pat": "info"}, {"not-in-idp"}),
+    ("enforced-human-not-in-idp", ENFORCED, {"email": "ana@example.com", "in_idp": False, "uses": "web desktop"},
+     dict(web_sign_in=[], blocked_uses=["web", "desktop"]), {"not-in-idp": "blocker"}, {"sso-required"}),
+    # --- rule 5: CLI and API need a PAT
+    ("r5-cli-no-pat", ENFORCED, {"email": "ana@example.com", "uses": "desktop cli api"},
+     dict(cli_sign_in=[], blocked_uses=["cli", "api"]), {"cli-needs-pat": "blocker"}, set()),
+    ("r5-cli-with-pat", ENFORCED, {"email": "ana@example.com", "has_pat": True, "uses": "cli"},
+     dict(cli_sign_in=["pat"], blocked_uses=[]), {}, {"cli-needs-pat"}),
+    # --- rule 6: automation
+    ("r6-ci-enforced-no-pat", ENFORCED, {"email": "ci@example.com", "uses": "ci"},
+     dict(cli_sign_in=[], blocked_uses=["ci"]), {"ci-needs-pat": "blocker", "cli-needs-pat": "info"}, set()),
+    ("r6-ci-enabled-no-pat", ENABLED, {"email": "ci@example.com", "uses": "ci"},
+     dict(cli_sign_in=["password"], blocked_uses=[]), {"ci-needs-pat": "warning"}, set()),
+    ("r6-ci-enforced-with-pat", ENFORCED, {"email": "ci@example.com", "uses": "ci", "has_pat": True},
+     dict(cli_sign_in=["pat"], blocked_uses=[]), {}, {"ci-needs-pat", "cli-needs-pat"}),
+    # --- rule 7: automatic membership
+    ("r7-auto-added", ENFORCED, {"email": "ana@example.com", "member": False},
+     dict(auto_added_to_org=True), {"auto-added": "info"}, {"removal-locks-out"}),
+    ("r7-member", ENFORCED, {"email": "ana@example.com", "member": True},
+     dict(auto_added_to_org=False), {"removal-locks-out": "info"}, {"auto-added"}),
+    # --- rule 8: migration
+    ("r8-org-email-migrates", ENFORCED, {"email": "ana@example.com", "uses": "desktop"},
+     dict(sso_enforced_for_user=True), {"account-migrates": "info"}, {"not-migrated"}),
+    ("r8-personal-email-not-migrated", ENFORCED, {"email": "ana@gmail.com"},
+     dict(sso_enforced_for_user=False), {"not-migrated": "info"}, {"account-migrates"}),
+    # --- rule 9: service accounts
+    ("r9-service-enabled", ENABLED, {"email": "build@example.com", "account": "service", "has_pat": True, "uses": "ci"},
+     dict(web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
+     {"service-account-unaffected": "info"}, {"faq-conflict", "ci-needs-pat"}),
+    ("r9-service-enforced-with-pat", ENFORCED,
+     {"email": "build@example.com", "account": "service", "has_pat": True, "uses": "ci api"},
+     dict(web_sign_in=["sso"], cli_sign_in=["pat"], blocked_uses=[]),
+     {"service-account-idp": "info", "faq-conflict": "warning"}, {"cli-needs-pat", "ci-needs-pat"}),
+    ("r9-service-enforced-not-in-idp-no-pat", ENFORCED,
+     {"email": "build@example.com", "account": "service", "in_idp": False, "has_password": False, "uses": "ci"},
+     dict(web_sign_in=[], cli_sign_in=[], blocked_uses=["ci"]),
+     {"service-account-not-in-idp": "blocker", "ci-needs-pat": "blocker", "service-account-no-credentials": "warning"},
+     {"faq-conflict", "not-in-idp"}),
+    ("r9-service-enforced-not-in-idp-with-pat", ENFORCED,
+     {"email": "build@example.com", "account": "service", "in_idp": False, "has_pat": True, "uses": "ci"},
+     dict(web_sign_in=[], cli_sign_in=["pat"], blocked_uses=[]),
+     {"service-account-not-in-idp": "warning", "faq-conflict": "warning"}, {"ci-needs-pat"}),
+    # --- combination: service account + enforced + no PAT
+    ("service-enforced-no-pat", ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli ci"},
+     dict(sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=["cli", "ci"]),
+     {"cli-needs-pat": "blocker", "ci-needs-pat": "blocker", "faq-conflict": "warning"}, set()),
+    # --- combination: team plan + enforced + test org
+    ("team-enforced-test-org", {**ENFORCED, "plan": "team", "test_org": True}, {"email": "ana@example.com"},
+     dict(sso_active=False, auto_added_to_org=False), {"sso-needs-business": "blocker", "test-org-enforced": "warning"},
+     set()),
+    # --- rule 10: Desktop sign-in enforcement is separate
+    ("r10-signin-no-sso-member", {"signin_enforced": True}, {"email": "ana@example.com", "member": True},
+     dict(sso_active=False, desktop_sign_in_required=True, blocked_uses=[]), {"desktop-sign-in-enforced": "info"},
+     {"desktop-needs-membership"}),
+    ("r10-signin-no-sso-not-member", {"signin_enforced": True}, {"email": "ana@example.com"},
+     dict(desktop_sign_in_required=True, blocked_uses=["desktop"]), {"desktop-needs-membership": "blocker"}, set()),
+    ("r10-signin-enforced-sso-auto-added", {**ENFORCED, "signin_enforced": True}, {"email": "ana@example.com"},
+     dict(desktop_sign_in_required=True, auto_added_to_org=True, blocked_uses=[]),
+     {"desktop-sign-in-enforced": "info"}, {"desktop-needs-membership"}),
+    ("r10-signin-other-domain-not-member", {**ENFORCED, "signin_enforced": True}, {"email": "ana@gmail.com"},
+     dict(desktop_sign_in_required=True, auto_added_to_org=False, blocked_uses=["desktop"]),
+     {"desktop-needs-membership": "blocker", "enforcement-not-applicable": "warning"}, set()),
+    ("r10-sso-enforced-is-not-signin", ENFORCED, {"email": "ana@example.com", "uses": "desktop"},
+     dict(desktop_sign_in_required=False), {"desktop-sign-in-separate": "info"}, {"desktop-sign-in-enforced"}),
+    # --- rule 11: test organizations
+    ("r11-test-org-enforced", {**ENFORCED, "test_org": True}, {"email": "ana@example.com"},
+     dict(sso_enforced_for_user=True), {"test-org-enforced": "warning"}, set()),
+    ("r11-test-org-enabled", {**ENABLED, "test_org": True}, {"email": "ana@example.com"},
+     dict(sso_enforced_for_user=False), {}, {"test-org-enforced"}),
+]
+
+
+@pytest.mark.parametrize("org, user, expected, present, absent", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rules(sim, kb, org, user, expected, present, absent):
+    outcome = sim.simulate(org, user)
+    for name, value in expected.items():
+        assert getattr(outcome, name) == value, name
+    codes = {f.code: f.severity for f in outcome.findings}
+    for code, severity in present.items():
+        assert codes.get(code) == severity, (code, codes)
+    assert not absent & codes.keys(), codes
+    for f in outcome.findings:
+        assert f.severity in ("info", "warning", "blocker")
+        assert f.citations, f"finding {f.code} cites nothing"
+        assert all(c in kb for c in f.citations)
+    assert outcome.loses_access == (bool(outcome.blocked_uses) or any(
+        f.severity == "blocker" and f.code not in ORG_CODES for f in outcome.findings))
+
+
+def test_every_rule_has_a_case():
+    keys_hit = set()
+    sim = Simulator()
+    for _, org, user, *_ in CASES:
+        keys_hit |= {f.rule for f in sim.simulate(org, user).findings}
+    assert keys_hit == {r.key for r in RULES}
+
+
+def test_every_cited_question_is_in_the_bundled_kb(kb, sim):
+    for rule in RULES:
+        assert rule.questions, rule.key
+        for q in rule.questions:
+            assert kb.find_question(q) is not None, f"rule {rule.key} cites a question the KB lacks: {q!r}"
+    assert all(not m for m in sim.missing_.values())
+    for key, ids in sim.citations_.items():
+        assert len(ids) == len({r.key: r for r in RULES}[key].questions)
+        assert all(i in kb for i in ids)
+
+
+def test_faq_conflict_cites_both_sides(sim):
+    outcome = sim.simulate(ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli"})
+    conflict = next(f for f in outcome.findings if f.code == "faq-conflict")
+    assert conflict.severity == "warning"
+    assert BUILD_ID in conflict.citations and SERVICE_ID in conflict.citations and CLI_ID in conflict.citations
+    assert "password" not in outcome.cli_sign_in and "password" not in outcome.web_sign_in
+    assert "disagrees" in conflict.message
+
+
+def test_to_dict_contract(sim):
+    d = sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": ["cli"]}).to_dict()
+    for key in ("sso_active", "sso_applies", "sso_enforced_for_user", "web_sign_in", "cli_sign_in",
+                "auto_added_to_org", "desktop_sign_in_required", "findings"):
+        assert key in d
+    assert set(d["findings"][0]) == {"code", "severity", "message", "citations"}
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_explain_says_the_outcome_in_words(sim):
+    words = explain(sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": "desktop cli"}))
+    assert words[0] == "SSO is enforced for ana@example.com (example.com is a verified domain)."
+    assert "They sign in on the web and in Desktop with SSO." in words
+    assert "They lose access to: cli." in words
+    assert words[-1] == "1 blocker, 0 warnings, 4 notes."
+
+
+# --- a knowledge base without the cited entries ------------------------------------------------
+
+
+def test_missing_faq_entries_are_findings_not_crashes(tmp_path):
+    (tmp_path / "faq.md").write_text(f"### {DNS_Q}\n\nYes. Verify a domain first.\n", encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    sim = Simulator(kb)
+    assert sim.citations_["verified-domain"] == ["faq#is-dns-verification-required-to-enable-sso"]
+    outcome = sim.simulate({"sso": "enforced", "plan": "team"}, {"email": "ana@example.com"})
+    codes = [f.code for f in outcome.findings]
+    assert codes[:2] == ["sso-needs-business", "sso-needs-verified-domain"]
+    dns = outcome.findings[1]
+    assert dns.citations == ["faq#is-dns-verification-required-to-enable-sso"]
+    missing = [f for f in outcome.findings if f.code == "faq-entry-missing"]
+    assert len(missing) == 1 and missing[0].severity == "warning"
+    assert "We currently have a iEchor Team subscription. How do we enable SSO?" in missing[0].message
+    assert "sso-needs-business" in missing[0].message
+
+
+def test_empty_kb_still_simulates_and_says_nothing_is_backed():
+    sim = Simulator(KnowledgeBase([]))
+    outcome = sim.simulate(ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli"})
+    assert outcome.cli_sign_in == [] and outcome.blocked_uses == ["cli"]
+    missing = [f for f in outcome.findings if f.code == "faq-entry-missing"]
+    rule_findings = [f for f in outcome.findings if f.code != "faq-entry-missing"]
+    assert all(f.citations == [] for f in rule_findings)
+    # one per distinct missing question, each named once
+    assert len(missing) == len({m.message.split("“")[1].split("”")[0] for m in missing})
+    assert any("How do service accounts work with SSO?" in m.message for m in missing)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, kwargs, match", [
+    ("org", {"plan": "gold"}, r"^plan: unknown plan 'gold' \(expected one of personal, pro, team, business\)"),
+    ("org", {"sso": "on"}, r"^sso: unknown sso setting 'on' \(expected one of off, enabled, enforced\)"),
+    ("org", {"sso": False}, r"^sso: unknown sso setting False"),
+    ("org", {"verified_domains": ["exa mple.com"]}, r"^verified_domains: 'exa mple.com' is not a domain name"),
+    ("org", {"verified_domains": ["localhost"]}, r"^verified_domains: 'localhost' is not a domain name"),
+    ("org", {"signin_enforced": "maybe"}, r"^signin_enforced: expected true or false, got 'maybe'"),
+    ("user", {"email": "bob"}, r"^email: 'bob' is not an email address"),
+    ("user", {"email": "@example.com"}, r"^email: '@example.com' is not an email address"),
+    ("user", {"email": "a b@example.com"}, r"^email: 'a b@example.com' is not an email address"),
+    ("user", {"email": "a@b@example.com"}, r"^email: 'a@b@example.com' is not an email address"),
+    ("user", {"email": "ana@example"}, r"^email: 'example' is not a domain name"),
+    ("user", {"email": "ana@exa..mple.com"}, r"^email: 'exa..mple.com' is not a domain name"),
+    ("user", {"email": None}, r"^email: None is not an email address"),
+    ("user", {"email": "a@example.com", "account": "robot"}, r"^account: unknown account kind 'robot'"),
+    ("user", {"email": "a@example.com", "uses": "desktop phone"}, r"^uses: unknown use 'phone'"),
+    ("user", {"email": "a@example.com", "has_pat": "maybe"}, r"^has_pat: expected true or false"),
+])
+def test_invalid_input_names_the_field(kind, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Org(**kwargs) if kind == "org" else User(**kwargs)
+
+
+def test_inputs_are_normalised():
+    org = Org(plan="Business", verified_domains="Example.com, @example.org example.com", sso="ENFORCED",
+              signin_enforced="yes")
+    assert org == Org("business", ("example.com", "example.org"), "enforced", True, False)
+    assert User("a@example.com", uses=["cli,ci", "api"]).uses == ("cli", "api", "ci")
+    user = User("Ana.B@Example.COM", uses="ci,desktop;ci", has_pat="1")
+    assert user.email == "Ana.B@example.com" and user.uses == ("desktop", "ci") and user.has_pat is True
+    assert User("ana@bücher.de").domain == "xn--bcher-kva.de"
+
+
+def test_simulate_rejects_unknown_user_fields(sim):
+    with pytest.raises(ValueError, match=r"unknown user field 'pat'"):
+        sim.simulate(ENFORCED, {"email": "ana@example.com", "pat": True})
+    with pytest.raises(ValueError, match=r"^email: required"):
+        sim.simulate(ENFORCED, {"account": "human"})
+
+
+# --- org files and rosters ---------------------------------------------------------------------
+
+
+def test_load_org_keeps_off_a_string(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text("plan: team\nsso: off\nverified_domains: [example.com]\nsignin_enforced: true\n", encoding="utf-8")
+    assert load_org(path) == Org("team", ("example.com",), "off", True, False)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("plan: gold\n", r"org.yaml: plan: unknown plan 'gold'"),
+    ("sso: enforced\nverfied_domains: [a.com]\n", r"org.yaml: unknown setting 'verfied_domains'"),
+    ("- plan\n", r"org.yaml: expected a mapping of settings"),
+    ("plan: [business\n", r"org.yaml:\d+: YAML does not parse"),
+])
+def test_load_org_errors_name_file_and_field(tmp_path, text, match):
+    path = tmp_path / "org.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=match):
+        load_org(path)
+
+
+def test_load_org_missing_file(tmp_path):
+    with pytest.raises(ValueError, match=r"nope.yaml: cannot read the org file"):
+        load_org(tmp_path / "nope.yaml")
+
+
+def test_roster_keeps_good_rows_and_names_bad_ones():
+    text = ("Email,account,has_pat,uses,team\n"
+            "ana@example.com,,yes,desktop;cli,red\n"
+            "bob,human,no,desktop,blue\n"
+            ",,,,\n"
+            "build@example.com,service,maybe,ci,\n"
+            "cara@example.com,service,1,ci api,\n")
+    roster = load_roster(text=text)
+    assert [(line, u.email) for line, u in roster.users] == [(2, "ana@example.com"), (6, "cara@example.com")]
+    assert roster.users[0][1] == User("ana@example.com", has_pat=True, uses=("desktop", "cli"))
+    assert [(p.line, p.email) for p in roster.problems] == [(3, "bob"), (5, "build@example.com")]
+    assert str(roster.problems[0]) == ("<roster>:3: email: 'bob' is not an email address "
+                                       "(expected name@domain, e.g. ana@example.com)")
+    assert roster.problems[1].message == "has_pat: expected true or false, got 'maybe'"
+
+
+def test_roster_without_email_column():
+    with pytest.raises(ValueError, match=r"<roster>:1: the roster has no 'email' column"):
+        load_roster(text="name,uses\nana,desktop\n")
+
+
+def test_roster_example_summary(sim):
+    org = load_org(ROOT / "data" / "org-example.yaml")
+    result = sim.simulate_roster(org, load_roster(ROOT / "data" / "roster-example.csv"))
+    s = result.summary
+    assert s["users"] == 6 and s["invalid_rows"] == 1 and s["sso_active"] and not s["ready"]
+    assert [(u["email"], u["blocked_uses"], u["blockers"]) for u in s["losing_access"]] == [
+        ("ben@example.com", ["cli"], ["cli-needs-pat"]),
+        ("ci-bot@example.com", ["api", "ci"], ["cli-needs-pat", "ci-needs-pat"]),
+        ("cara@example.com", ["web", "desktop"], ["not-in-idp"]),
+    ]
+    assert s["enforced_for"] == 5 and s["not_covered"] == 1 and s["auto_added"] == 2
+    frame = result.frame
+    assert list(frame["line"]) == [2, 3, 4, 5, 6, 7, 8]
+    assert frame.loc[frame.email == "not-an-email", "error"].item().startswith("email: ")
+    assert frame.loc[frame.email == "dan@gmail.com", "web_sign_in"].item() == ["password"]
+    assert frame.loc[frame.email == "old-bot@example.com", "warnings"].item() == ["service-account-not-in-idp"]
+    assert "Ready: no." in result.explain()
+
+
+def test_roster_ready_and_org_findings_once(sim):
+    users = [User("ana@example.com", has_pat=True, uses=("desktop", "cli")), User("bo@example.com")]
+    ready = sim.simulate_roster(ENFORCED, users)
+    assert ready.summary["ready"] and ready.summary["losing_access"] == []
+    team = sim.simulate_roster({**ENFORCED, "plan": "team"}, users)
+    assert not team.summary["ready"]
+    assert [f["code"] for f in team.summary["org_findings"]] == ["sso-needs-business"]
+    assert team.summary["findings_by_code"] == {}
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_json(capsys):
+    code = main(["simulate", "--sso", "enforced", "--verified-domain", "example.com", "--email", "build@example.com",
+                 "--account", "service", "--uses", "cli", "--uses", "ci", "--json"])
+    assert code == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["sso_enforced_for_user"] is True and d["cli_sign_in"] == [] and d["web_sign_in"] == ["sso"]
+    assert {f["code"]: f["severity"] for f in d["findings"]}["faq-conflict"] == "warning"
+    assert d["user"]["uses"] == ["cli", "ci"]
+
+
+def test_cli_flags_reach_the_user(capsys):
+    main(["simulate", "--sso", "enforced", "--verified-domain", "example.com", "--email", "a@example.com",
+          "--no-password", "--has-pat", "--not-in-idp", "--member", "--signin-enforced", "--test-org", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d["user"] == {"email": "a@example.com", "account": "human", "has_password": False, "has_pat": True,
+                         "in_idp": False, "member": True, "uses": ["desktop"]}
+    assert d["org"] == {"plan": "business", "verified_domains": ["example.com"], "sso": "enforced",
+                        "signin_enforced": True, "test_org": True}
+
+
+def test_cli_text_cites_questions(capsys):
+    assert main(["simulate", "--sso", "enabled", "--verified-domain", "example.com", "--email", "a@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("SSO is enabled but not enforced for a@example.com (example.com is a verified domain).")
+    assert "Web and Desktop sign-in         SSO or password (iEchor ID)" in out
+    assert "[info] sso-optional:" in out
+    assert "cites: Can I enable SSO and hold off on the enforcement option? (security/single-sign-on/enforcement-faqs.md:" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--plan", "gold", "--email", "a@example.com"], "plan: unknown plan 'gold'"),
+    (["--sso", "yes", "--email", "a@example.com"], "sso: unknown sso setting 'yes'"),
+    (["--email", "not-an-email"], "email: 'not-an-email' is not an email address"),
+    (["--uses", "phone", "--email", "a@example.com"], "uses: unknown use 'phone'"),
+    ([], "pass --email for one user or --roster FILE for many"),
+    (["--org", "data/org-example.yaml", "--plan", "team", "--email", "a@example.com"],
+     "--plan cannot be combined with --org"),
+    (["--roster", "data/roster-example.csv", "--email", "a@example.com"], "--email cannot be combined with --roster"),
+    (["--roster", "missing.csv"], "missing.csv: cannot read the roster"),
+])
+def test_cli_bad_input_is_exit_2(capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(ROOT)
+    assert main(["simulate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("faq-assistant: error: ") and message in err
+
+
+def test_cli_roster_csv_and_json(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = ["simulate", "--org", "data/org-example.yaml", "--roster", "data/roster-example.csv"]
+    assert main([*args, "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    assert [r["email"] for r in rows][:2] == ["ana@example.com", "ben@example.com"] and len(rows) == 7
+    assert rows[3]["blockers"] == "" and rows[2]["blockers"] == "cli-needs-pat; ci-needs-pat"
+    assert "data/roster-example.csv:8: email: 'not-an-email'" in captured.err and "Ready: no." in captured.err
+    assert main([*args, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d) == {"org", "summary", "users"} and d["summary"]["ready"] is False
+    assert d["users"][-1] == {"line": 8, "email": "not-an-email",
+                              "error": "email: 'not-an-email' is not an email address (expected name@domain, e.g. ana@example.com)"}
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "3 would lose access:" in out and "  - ben@example.com (line 3): cli [cli-needs-pat]" in out
+
+
+def test_parse_org_accepts_empty_mapping():
+    assert parse_org(None) == Org()
