@@ -179,6 +179,8 @@ class _Lines:
 
 def _csv_records(fh, limit: int, delimiter: str) -> Iterator[tuple[int, int, list[str] | None, list[str]]]:
     """``(first line, last line, fields or None, problems)`` for each record of a binary CSV stream."""
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)  # our own limit (_RecordTooLarge) applies first
     src = _Lines(fh, limit)
 
     def strict() -> Iterator[list[str]]:
@@ -371,8 +373,6 @@ class TicketReader:
                     leave=False)
 
     def _csv_rows(self) -> Iterator[tuple[int, str]]:
-        if csv.field_size_limit() < self.max_record_bytes:
-            csv.field_size_limit(self.max_record_bytes)
         size = self.path.stat().st_size
         with open(self.path, "rb") as fh, self._bar(size, "B") as bar:
             records = _csv_records(fh, self.max_record_bytes, self.delimiter)

@@ -26,7 +26,7 @@ near-duplicate-question     warning   questions whose content words have TF-IDF 
                                       scripts (translations)
 setext-heading              warning   text followed by ``---`` became a heading: several lines,
                                       ending in punctuation, or an underline much shorter
-                                      than the text (a deliberate "Title\n-----" is fine)
+                                      than the text (a deliberate "Title" over "-----" is fine)
 heading-looks-like-answer   warning   a heading that starts like an answer ("Yes, ...",
                                       "A: ...") or is a whole paragraph
 broken-link                 error     a relative link to a file that does not exist in the
@@ -165,7 +165,6 @@ class _Page:
     fm_raw: str
     fm_line: int  # line of the opening delimiter
     headings: list[_Heading]
-    problems: list[Problem] = field(default_factory=list)
     _anchors: set[str] | None = None
 
     def anchors(self) -> set[str]:
@@ -208,7 +207,6 @@ def _heading_text(inline: Token) -> str:
 
 
 def _read_page(path: Path, shown: str) -> _Page:
-    problems: list[Problem] = []
     try:
         data = path.read_bytes()
     except OSError:
@@ -229,8 +227,7 @@ def _read_page(path: Path, shown: str) -> _Page:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
             headings.append(_Heading(tok.map[0] + 1, int(tok.tag[1]), _heading_text(tokens[i + 1]), tok.markup == "-"))
-    page = _Page(path, shown, lines, tokens, fm_kind, fm_raw, fm_line, headings, problems)
-    return page
+    return _Page(path, shown, lines, tokens, fm_kind, fm_raw, fm_line, headings)
 
 
 def _front_matter(page: _Page) -> Any:
@@ -428,7 +425,7 @@ class _Linker:
 
     def _check_one(self, page: _Page, target: str) -> tuple[str, str, str] | None:
         target = target.strip()
-        if not target or _SCHEME_RE.match(target) or target.startswith("//") or "{{" in target:
+        if not target or _SCHEME_RE.match(target) or target.startswith("//") or "{{" in unquote(target):
             return None
         path_part, _, frag = target.partition("#")
         path_part = path_part.split("?", 1)[0]

@@ -232,14 +232,19 @@ class _Analyzer:
                 if len(toks) > 1 and all(_is_content(t) for t in toks):
                     self.content.setdefault(tuple(sorted(key)), term)
         self.max_len = max((len(k) for k in self.full), default=1)
-        self._deletes: dict[str, list[str]] | None = None
+        self._deletes: dict[str, list[str]] = {}
 
     def learn(self, texts: Iterable[str]) -> None:
         """Add the words of ``texts`` (the knowledge base) to the words spelling correction knows."""
         for text in texts:
             self.words.update(t for t in _tokens(text) if _is_content(t))
         self.stems = {stem(w) for w in self.words}
-        self._deletes = None
+        # Every known word with one letter deleted -> the words, for one-edit look-ups.
+        self._deletes = {}
+        for w in self.words:
+            if len(w) >= 3 and w.isalpha():
+                for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
+                    self._deletes.setdefault(d, []).append(w)
 
     def correct(self, token: str) -> str:
         """The known word one edit (insert, delete, substitute, swap) away from an unknown ``token``.
@@ -251,12 +256,6 @@ class _Analyzer:
         if (token in self.words or len(token) < 5 or not token.isalpha() or not _is_content(token)
                 or stem(token) in self.stems):
             return token
-        if self._deletes is None:
-            self._deletes = {}
-            for w in self.words:
-                if len(w) >= 3 and w.isalpha():
-                    for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
-                        self._deletes.setdefault(d, []).append(w)
         cands: set[str] = set(self._deletes.get(token, ()))  # a letter missing
         for d in {token[:k] + token[k + 1:] for k in range(len(token))}:
             if d in self.words:  # a letter too many

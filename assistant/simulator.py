@@ -14,7 +14,9 @@ Inputs are validated: an unknown plan, a bad ``sso`` value or a malformed email 
 What "works" means: ``web_sign_in`` (web and Desktop) and ``cli_sign_in`` (CLI, API, CI) list
 only the sign-in methods that the FAQ agrees keep working for the user. Where two entries
 disagree (rule 9 against rule 5, about a service account's password under enforcement) the
-method is left out and a ``faq-conflict`` finding names it and cites both sides.
+simulator follows the more specific entry (rule 9: an existing password keeps working for a service
+account), lowers the rule 5/6 "needs a PAT" findings for that account from blocker to warning, and a
+``faq-conflict`` finding names the disagreement and cites both sides.
 """
 
 from __future__ import annotations
@@ -565,6 +567,11 @@ class Simulator:
             # Enforced: SSO credentials instead of the iEchor ID; the CLI and API need a PAT.
             web = ["sso"] if user.in_idp else []
             cli = ["pat"] if user.has_pat else []
+            # Rule 9: a service account's existing password (and PAT) still work under enforcement.
+            kept_password = service and user.has_password
+            if kept_password:
+                web.append("password")
+                cli.insert(0, "password")
             if not service:
                 if user.in_idp:
                     f.add("sso-credentials", "sso-required", "info",
@@ -580,7 +587,7 @@ class Simulator:
             cli_uses = [u for u in ("cli", "api") if u in user.uses]
             if not user.has_pat:
                 if cli_uses:
-                    f.add("cli-needs-pat", "cli-needs-pat", "blocker",
+                    f.add("cli-needs-pat", "cli-needs-pat", "warning" if kept_password else "blocker",
                           f"SSO is enforced for {who}, so the CLI and API need a personal access token and they "
                           f"have none: the {' and '.join(u.upper() for u in cli_uses)} "
                           f"stop{'s' * (len(cli_uses) == 1)} working for them. Create a PAT before enforcing.")
@@ -592,7 +599,7 @@ class Simulator:
         # Rule 6: automation and CI/CD need PATs.
         if applies and "ci" in user.uses and not user.has_pat:
             if enforced:
-                f.add("automation", "ci-needs-pat", "blocker",
+                f.add("automation", "ci-needs-pat", "warning" if service and user.has_password else "blocker",
                       f"SSO is enforced for {who} and their CI/CD uses no personal access token: automation "
                       "stops working. Create PATs and use them instead of a password.")
             else:
@@ -639,8 +646,9 @@ class Simulator:
                 f.add(("service-accounts", "cli-needs-pat"), "faq-conflict", "warning",
                       f"The FAQ disagrees about the password of service account {who}: one entry says "
                       "username/password still works under enforcement where it already exists, others say "
-                      "SSO-domain accounts need a personal access token for the CLI and API. The simulator does "
-                      "not count on the password (it is left out of web and CLI sign-in); create a PAT to be safe.")
+                      "SSO-domain accounts need a personal access token for the CLI and API. The simulator follows "
+                      "the service-account entry (the password is listed as working) but do not count on it: "
+                      "create a PAT before enforcing.")
             elif not user.has_pat:
                 f.add("service-accounts", "service-account-no-credentials", "warning",
                       f"Service account {who} has no password or personal access token: under enforcement none "

@@ -14,7 +14,7 @@ _TOKEN_RE = re.compile(
     r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
 )
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-_PHONE_RE = re.compile(r"(?<![\w/.-])\+?\(?(?:\d[\s().\-]{0,2}){7,14}\d(?![\w/.-])")
+_PHONE_RE = re.compile(r"(?<![\w/.-])\+?\(?(?:\d[\s().\-]{0,2}){7,14}\d(?![\w/-]|\.\w)")
 
 
 def redact(text: str) -> str:
@@ -29,7 +29,7 @@ def redact(text: str) -> str:
 
 
 def _looks_like_phone(s: str) -> bool:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.strip()):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,3}(?:\.\d{1,3}){3}", s.strip()):  # a date, an IPv4 address
         return False
     return sum(c.isdigit() for c in s) >= 8
 
@@ -75,7 +75,9 @@ def clean_ticket(text: str) -> str:
     return body or original.strip()
 
 
-_SENTENCE_RE = re.compile(r"[^.?!\n]+(?:[.?!]+|$)", re.M)
+# A sentence ends at . ? ! (or a line break) followed by white space or the end: "document.domain",
+# "v4.28.0" and "e.g." inside a sentence do not split it.
+_SENTENCE_RE = re.compile(r"\S.*?(?:[.?!\uff1f]+(?=\s|$)|(?=\n)|$)", re.S)
 
 
 def split_questions(text: str) -> list[str]:
@@ -85,7 +87,7 @@ def split_questions(text: str) -> list[str]:
     kept with it as context. A ticket without any ``?`` is one question (the whole text).
     Returns a list of non-empty strings, in order.
     """
-    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
+    sentences = [" ".join(s.split()) for s in _SENTENCE_RE.findall(text) if s.strip()]
     if not any(s.endswith("?") for s in sentences):
         return [text.strip()] if text.strip() else []
     out: list[str] = []

@@ -10,13 +10,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from nbclient import NotebookClient
 
-from assistant import KnowledgeBase, TfidfRetriever, cli
+from assistant import TfidfRetriever, cli
 from assistant.coverage import (DEFAULT_MARGIN, BadRow, CoverageReport, TicketReader, TicketsError, analyze_coverage,
                                 figure_png, find_gaps, plot_confidence, plot_gaps, plot_hits, questions_as_tickets,
                                 read_tickets)
@@ -91,10 +90,10 @@ def test_records_over_the_byte_limit_are_skipped_and_reading_goes_on(tmp_path):
 
 
 def test_unclosed_quote_is_reported_and_the_lines_after_it_are_read(tmp_path):
-    data = HEADER + b'1,Broken,"never closed\n2,ok,fine\n3,"quoted, with comma",also fine\n'
+    data = HEADER + b'1,Broken,"never closed\n2,ok,fine\n3,plain,also fine\n'
     frame, bad = read_tickets(write(tmp_path, data))
     assert frame["row"].tolist() == [3, 4]
-    assert frame["text"].tolist() == ["ok\n\nfine", "quoted, with comma\n\nalso fine"]
+    assert frame["text"].tolist() == ["ok\n\nfine", "plain\n\nalso fine"]
     assert reasons(bad) == [(2, "a quote opened on this line is never closed; skipped this line and read "
                                 "the lines after it as rows")]
 
@@ -262,8 +261,9 @@ def test_find_gaps_directly():
     texts = GAP_INVOICE + GAP_RATE + ["Bananas are yellow", "please help thanks"]
     labels, gaps = find_gaps(texts)
     assert labels.tolist()[:6] in ([0, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0]) and labels.tolist()[6:] == [-1, -1]
-    sampled, gaps2 = find_gaps(texts * 3, max_tickets=8, seed=1)  # the rest join the nearest topic
-    assert [g.size for g in gaps2] == [9, 9] and (sampled[np.r_[0:6, 8:14, 16:22]] >= 0).all()
+    many = (GAP_INVOICE + GAP_RATE) * 3 + ["Bananas are yellow"]
+    sampled, gaps2 = find_gaps(many, max_tickets=8, seed=1)  # the rest join the nearest topic
+    assert [g.size for g in gaps2] == [9, 9] and (sampled[:18] >= 0).all() and sampled[18] == -1
     none, no_gaps = find_gaps([])
     assert none.shape == (0,) and no_gaps == []
     assert find_gaps(["the and of", "to be or not"])[1] == []  # nothing but stop words
@@ -316,11 +316,12 @@ def test_no_output_shows_personal_data_or_unescaped_markup(tmp_path, retriever):
 
 
 def test_hostile_faq_questions_are_escaped_in_the_html(tmp_path):
-    (tmp_path / "faq.md").write_text('---\ntitle: T\n---\n\n## Can I <img src=x onerror="alert(1)"> use $x$ and $y$ SSO?\n\n'
+    (tmp_path / "faq.md").write_text("---\ntitle: T\n---\n\n## Can I put \\<img src=x onerror=alert(1)> in $x$ and $y$ SSO?\n\n"
                                      "Yes.\n")
-    r = analyze_coverage(["use SSO"], kb=tmp_path)
+    r = analyze_coverage(["put an image in SSO"], kb=tmp_path)
+    assert r.entries["question"][0] == "Can I put <img src=x onerror=alert(1)> in $x$ and $y$ SSO?"
     page = r.to_html()
-    assert "onerror" not in _Audit(page).attrs and "&lt;img src=x onerror=" in page
+    assert "onerror" not in _Audit(page).attrs and "&lt;img src=x onerror=alert(1)&gt;" in page
     figure_png(plot_hits(r))  # "$x$ and $y$" stays text, never mathtext
 
 
@@ -378,8 +379,6 @@ def test_sample_tickets_report(sample):
         assert word in topics
 
 
-@pytest.mark.xfail(strict=True, reason="assistant.tickets.redact keeps a phone number followed by a period "
-                                       "('call +1 212 555 7408.'): its lookahead (?![\\w/.-]) rejects the full stop")
 def test_sample_outputs_show_no_phone_numbers(sample):
     page = sample.to_html() + json.dumps(sample.to_dict())
     assert not re.search(r"212 555 \d{4}|555-\d{4}|7946 \d{4}", page)
@@ -421,7 +420,7 @@ def test_coverage_view_slider_updates_everything(report):
 
     view = CoverageView(report)
     assert "3 of 10 tickets covered" in view.summary.value
-    assert all(img.value.startswith(b"\x89PNG") for img in view.images.values())
+    assert all(bytes(img.value).startswith(b"\x89PNG") for img in view.images.values())
     assert "invoice" in view.tables["gaps"].value
     before = view.images["confidence"].value
     view.slider.value = 0.0

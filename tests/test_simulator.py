@@ -103,7 +103,7 @@ CASES = [
      {"service-account-unaffected": "info"}, {"faq-conflict", "ci-needs-pat"}),
     ("r9-service-enforced-with-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "has_pat": True, "uses": "ci api"},
-     dict(web_sign_in=["sso"], cli_sign_in=["pat"], blocked_uses=[]),
+     dict(web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
      {"service-account-idp": "info", "faq-conflict": "warning"}, {"cli-needs-pat", "ci-needs-pat"}),
     ("r9-service-enforced-not-in-idp-no-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "in_idp": False, "has_password": False, "uses": "ci"},
@@ -112,12 +112,16 @@ CASES = [
      {"faq-conflict", "not-in-idp"}),
     ("r9-service-enforced-not-in-idp-with-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "in_idp": False, "has_pat": True, "uses": "ci"},
-     dict(web_sign_in=[], cli_sign_in=["pat"], blocked_uses=[]),
+     dict(web_sign_in=["password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
      {"service-account-not-in-idp": "warning", "faq-conflict": "warning"}, {"ci-needs-pat"}),
-    # --- combination: service account + enforced + no PAT
+    # --- combination: service account + enforced + no PAT (rule 9's password against rules 5/6)
     ("service-enforced-no-pat", ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli ci"},
+     dict(sso_enforced_for_user=True, web_sign_in=["sso", "password"], cli_sign_in=["password"], blocked_uses=[]),
+     {"cli-needs-pat": "warning", "ci-needs-pat": "warning", "faq-conflict": "warning"}, set()),
+    ("service-enforced-no-pat-no-password", ENFORCED,
+     {"email": "build@example.com", "account": "service", "has_password": False, "uses": "cli ci"},
      dict(sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=["cli", "ci"]),
-     {"cli-needs-pat": "blocker", "ci-needs-pat": "blocker", "faq-conflict": "warning"}, set()),
+     {"cli-needs-pat": "blocker", "ci-needs-pat": "blocker"}, {"faq-conflict"}),
     # --- combination: team plan + enforced + test org
     ("team-enforced-test-org", {**ENFORCED, "plan": "team", "test_org": True}, {"email": "ana@example.com"},
      dict(sso_active=False, auto_added_to_org=False), {"sso-needs-business": "blocker", "test-org-enforced": "warning"},
@@ -185,7 +189,7 @@ def test_faq_conflict_cites_both_sides(sim):
     conflict = next(f for f in outcome.findings if f.code == "faq-conflict")
     assert conflict.severity == "warning"
     assert BUILD_ID in conflict.citations and SERVICE_ID in conflict.citations and CLI_ID in conflict.citations
-    assert "password" not in outcome.cli_sign_in and "password" not in outcome.web_sign_in
+    assert "password" in outcome.cli_sign_in and "password" in outcome.web_sign_in  # rule 9 is followed
     assert "disagrees" in conflict.message
 
 
@@ -227,7 +231,8 @@ def test_missing_faq_entries_are_findings_not_crashes(tmp_path):
 
 def test_empty_kb_still_simulates_and_says_nothing_is_backed():
     sim = Simulator(KnowledgeBase([]))
-    outcome = sim.simulate(ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli"})
+    outcome = sim.simulate(ENFORCED, {"email": "build@example.com", "account": "service", "has_password": False,
+                                      "uses": "cli"})
     assert outcome.cli_sign_in == [] and outcome.blocked_uses == ["cli"]
     missing = [f for f in outcome.findings if f.code == "faq-entry-missing"]
     rule_findings = [f for f in outcome.findings if f.code != "faq-entry-missing"]
@@ -362,11 +367,12 @@ def test_roster_ready_and_org_findings_once(sim):
 
 def test_cli_json(capsys):
     code = main(["simulate", "--sso", "enforced", "--verified-domain", "example.com", "--email", "build@example.com",
-                 "--account", "service", "--uses", "cli", "--uses", "ci", "--json"])
+                 "--account", "service", "--no-password", "--uses", "cli", "--uses", "ci", "--json"])
     assert code == 0
     d = json.loads(capsys.readouterr().out)
     assert d["sso_enforced_for_user"] is True and d["cli_sign_in"] == [] and d["web_sign_in"] == ["sso"]
-    assert {f["code"]: f["severity"] for f in d["findings"]}["faq-conflict"] == "warning"
+    severities = {f["code"]: f["severity"] for f in d["findings"]}
+    assert severities["cli-needs-pat"] == "blocker" and "faq-conflict" not in severities
     assert d["user"]["uses"] == ["cli", "ci"]
 
 
