@@ -93,7 +93,7 @@ def format_result(result: SearchResult, width: int = 88) -> str:
         e = best.entry
         lines += [f"Best match (confidence {best.confidence:.2f}, score {best.score:.3f})", "", f"Q: {e.question}", ""]
         for para in e.answer_text.split("\n"):
-            lines.append(textwrap.fill(para, width, initial_indent="   ", subsequent_indent="     ")
+            lines.append(textwrap.fill(para, width, initial_indent="   ", subsequent_indent="   ")
                          if para.strip() else "")
         lines += ["", f"Source: {e.source}:{e.line}"]
         if e.url:
