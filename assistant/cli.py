@@ -32,18 +32,19 @@ def _load_kb(path: str | None) -> KnowledgeBase:
         raise CliError(str(exc)) from None
     for p in kb.problems:
         if p.severity in ("error", "warning"):
-            print(f"warning: {p}", file=sys.stderr)
+            print(p, file=sys.stderr)  # "file:line: warning: message [code]"
     return kb
 
 
 def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
     if not len(kb):
-        raise CliError(f"{kb.root}: the knowledge base has no FAQ entries (no question headings found)")
+        where = ", ".join(sorted({p.file for p in kb.problems if p.code == "no-entries"})) or str(kb.root)
+        raise CliError(f"{where}: the knowledge base has no FAQ entries (no question headings found)")
     with warnings.catch_warnings():  # printed below as one line each
         warnings.simplefilter("ignore")
         retriever = TfidfRetriever().fit(kb)
     for p in retriever.problems_:
-        print(f"warning: {p}", file=sys.stderr)
+        print(p, file=sys.stderr)
     return retriever
 
 
@@ -109,6 +110,10 @@ def format_result(result: SearchResult, width: int = 88) -> str:
     return "\n".join(lines)
 
 
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 # --- kb -------------------------------------------------------------------------------------
 
 
@@ -131,9 +136,12 @@ def _cmd_kb(args: argparse.Namespace) -> int:
             flat[col] = flat[col].map("; ".join)
         sys.stdout.write(flat.to_csv(index=False))
     else:
+        width = max((len(f"{e.source}:{e.line}") for e in kb), default=8)
+        print(f"{'SOURCE:LINE':{width}}  QUESTION")
         for e in kb:
-            print(f"{e.source}:{e.line}  {e.id.split('#', 1)[1][:40]:40}  {textwrap.shorten(e.question, 70)}")
-        print(f"\n{len(kb)} entries from {len({e.source for e in kb})} files")
+            print(f"{e.source + ':' + str(e.line):{width}}  {textwrap.shorten(e.question, 80)}")
+        n_files = len({e.source for e in kb})
+        print(f"\n{_plural(len(kb), 'entry', 'entries')} from {_plural(n_files, 'file')}")
     return 0
 
 

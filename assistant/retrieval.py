@@ -781,7 +781,7 @@ class TfidfRetriever:
             contributions = self._explain(r, cols, vals, labels, qnorm)
             score = float(scores[i])
             matches.append(Match(self.entries_[i], score, self.confidence(score), rank,
-                                 list(contributions)[:5], contributions, self.phrasings_[r][1]))
+                                 _display_terms(contributions), contributions, self.phrasings_[r][1]))
         best = float(scores[order[0]])
         second = float(scores[order[1]]) if len(order) > 1 else 0.0
         margin = best - second
@@ -819,3 +819,21 @@ class TfidfRetriever:
         parts = self._explain(r, cols, vals, labels, qnorm)
         return pd.DataFrame({"term": list(parts), "contribution": list(parts.values())},
                             columns=["term", "contribution"])
+
+
+def _display_terms(contributions: Mapping[str, float], n: int = 5) -> list[str]:
+    """The ``n`` labels that explain a match best, each word once.
+
+    The same query word can contribute through several blocks (``"enforcing -> enforce"`` from
+    the words, ``"enforcing"`` from its character n-grams); the label that says more is kept.
+    """
+    expanded = {label.split(" -> ")[0] for label in contributions if " -> " in label}
+    out: list[str] = []
+    for label in contributions:
+        if " -> " not in label and label in expanded:
+            continue
+        if label not in out:
+            out.append(label)
+        if len(out) == n:
+            break
+    return out

@@ -94,7 +94,8 @@ def test_kb_formats(capsys):
     assert out.splitlines()[0].startswith("id,question,answer_text,source,line")
     assert len(out.splitlines()) >= 13
     code, out, _ = run(capsys, "kb")
-    assert out.rstrip().endswith("12 entries from 1 files")
+    assert out.startswith("SOURCE:LINE")
+    assert out.rstrip().endswith("12 entries from 1 file")
 
 
 def test_kb_option_reads_any_folder_recursively(capsys, tmp_path):

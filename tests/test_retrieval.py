@@ -386,3 +386,8 @@ def test_search_is_fast_enough_to_never_block_a_ui(retriever):
     start = time.perf_counter()
     retriever.search("sso enforcement " * 100_000)
     assert time.perf_counter() - start < 5
+
+
+def test_one_shared_word_in_a_longer_question_does_not_answer(retriever):
+    # README, "How the retriever scores a query": unknown query words count in the norm.
+    assert retriever.search("How do I cancel my subscription and get a refund?").abstained
