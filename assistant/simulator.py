@@ -851,7 +851,7 @@ class RosterResult:
         Findings about the organization itself (:data:`ORG_CODES`), once.
     summary : dict
         ``users``, ``invalid_rows``, ``sso_active``, ``ready`` (SSO active, no blocker, no invalid
-        row), ``enforced_for``, ``auto_added``, ``not_covered``, ``losing_access``
+        row), ``not_ready_because`` (list of str, empty when ready), ``enforced_for``, ``auto_added``, ``not_covered``, ``losing_access``
         (``[{"line", "email", "blocked_uses", "blockers"}]``), ``org_findings`` and
         ``findings_by_code`` (user findings).
     """
@@ -897,12 +897,24 @@ class RosterResult:
             for f in o.user_findings:
                 by_code[f.code] = by_code.get(f.code, 0) + 1
         sso_active = any(o.sso_active for o in outcomes) if outcomes else False
+        reasons = []
+        if not outcomes:
+            reasons.append("no valid user rows")
+        if not sso_active:
+            reasons.append("SSO is off" if self.org.sso == "off" else "SSO would not be active (see organization findings)")
+        if losing:
+            reasons.append(f"{len(losing)} user{'s' * (len(losing) != 1)} would lose access")
+        if self.roster.problems:
+            n = len(self.roster.problems)
+            reasons.append(f"{n} invalid row{'s' * (n != 1)} not simulated (fix and run again)")
+        if sso_active and any(f.severity == "blocker" for f in self.org_findings):
+            reasons.append("the organization has blocker findings")
         return {
             "users": len(outcomes),
             "invalid_rows": len(self.roster.problems),
             "sso_active": sso_active,
-            "ready": bool(outcomes) and sso_active and not losing and not self.roster.problems
-                     and not any(f.severity == "blocker" for f in self.org_findings),
+            "ready": not reasons,
+            "not_ready_because": reasons,
             "enforced_for": sum(o.sso_enforced_for_user for o in outcomes),
             "auto_added": sum(o.auto_added_to_org for o in outcomes),
             "not_covered": sum(o.sso_active and not o.sso_applies for o in outcomes),
@@ -939,5 +951,5 @@ class RosterResult:
                 out.append(f"  - {u['email']} (line {u['line']}): {what} [{', '.join(u['blockers'])}]")
         else:
             out.append("Nobody would lose access.")
-        out.append("Ready: yes." if s["ready"] else "Ready: no.")
+        out.append("Ready: yes." if s["ready"] else f"Ready: no ({'; '.join(s['not_ready_because'])}).")
         return out

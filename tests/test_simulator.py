@@ -349,7 +349,7 @@ def test_roster_example_summary(sim):
     assert frame.loc[frame.email == "not-an-email", "error"].item().startswith("email: ")
     assert frame.loc[frame.email == "dan@gmail.com", "web_sign_in"].item() == ["password"]
     assert frame.loc[frame.email == "old-bot@example.com", "warnings"].item() == ["service-account-not-in-idp"]
-    assert "Ready: no." in result.explain()
+    assert result.explain()[-1].startswith("Ready: no (")
 
 
 def test_roster_ready_and_org_findings_once(sim):
@@ -421,7 +421,7 @@ def test_cli_roster_csv_and_json(capsys, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(captured.out)))
     assert [r["email"] for r in rows][:2] == ["ana@example.com", "ben@example.com"] and len(rows) == 7
     assert rows[3]["blockers"] == "" and rows[2]["blockers"] == "cli-needs-pat; ci-needs-pat"
-    assert "data/roster-example.csv:8: email: 'not-an-email'" in captured.err and "Ready: no." in captured.err
+    assert "data/roster-example.csv:8: email: 'not-an-email'" in captured.err and "Ready: no (" in captured.err
     assert main([*args, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert set(d) == {"org", "summary", "users"} and d["summary"]["ready"] is False
@@ -434,3 +434,12 @@ def test_cli_roster_csv_and_json(capsys, monkeypatch):
 
 def test_parse_org_accepts_empty_mapping():
     assert parse_org(None) == Org()
+
+
+def test_roster_says_why_it_is_not_ready(sim):
+    roster = load_roster(text="email,uses\nz@example.com,desktop\n")
+    off = sim.simulate_roster({"sso": "off", "verified_domains": ["example.com"]}, roster)
+    assert off.summary["ready"] is False and off.summary["not_ready_because"] == ["SSO is off"]
+    assert off.explain()[-1] == "Ready: no (SSO is off)."
+    on = sim.simulate_roster({"sso": "enforced", "verified_domains": ["example.com"]}, roster)
+    assert on.summary["ready"] is True and on.summary["not_ready_because"] == []
