@@ -19,22 +19,19 @@ Untrusted text (queries, tickets, FAQ questions) is escaped; FAQ answers go thro
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import traceback
-from typing import Callable
 
 import ipywidgets as widgets
 
 from ..feedback import FeedbackStore
 from ..knowledge_base import KnowledgeBase
 from ..rendering import escape, render_markdown
+from .base import View
 from ..replies import TicketAnalysis, analyse_ticket, build_reply, entry_link
 from ..retrieval import Match, SearchResult, TfidfRetriever
 
 __all__ = ["SupportConsole", "build_console"]
 
-log = logging.getLogger(__name__)
 
 # Our own markup only; untrusted text never goes in here.
 _CSS = """<style>
@@ -110,7 +107,7 @@ class _Card:
         self.state.value = _status("Accepted." if verdict == "accepted" else "Dismissed.")
 
 
-class SupportConsole:
+class SupportConsole(View):
     """Search the knowledge base, answer tickets, draft replies and give feedback, in a notebook.
 
     Parameters
@@ -148,11 +145,12 @@ class SupportConsole:
         The cards on screen (``.match``, ``.accept``, ``.dismiss``, ``.verdict``).
     """
 
+    label = "support console"
+
     def __init__(self, kb: KnowledgeBase | None = None, retriever: TfidfRetriever | None = None,
                  store: FeedbackStore | None = None, *, top_k: int = 3, site_url: str | None = None,
                  use_feedback: bool = False):
-        self.errors: list[str] = []
-        self.error_area = widgets.HTML("", layout=widgets.Layout(display="none"))
+        super().__init__()
         self.kb = kb if kb is not None else KnowledgeBase.load()
         self.top_k = top_k
         self.site_url = site_url
@@ -224,31 +222,6 @@ class SupportConsole:
         self.header = widgets.HTML(f'{_CSS}<p class="faq-meta">{kb_line}</p><p class="faq-meta">{store_line}</p>')
         self.widget = widgets.VBox([self.header, self.error_area, self.tabs])
         self.widget.add_class("faq-console")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    # --- errors -------------------------------------------------------------------------------
-
-    def _guard(self, fn: Callable) -> Callable:
-        """Wrap a callback: an exception is shown in the error area and recorded, never swallowed silently."""
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - this is the console's error reporting
-                self._report(getattr(fn, "__name__", "callback"), exc)
-        return wrapper
-
-    def _report(self, where: str, exc: BaseException) -> None:
-        self.errors.append(f"{where}: {type(exc).__name__}: {exc}")
-        log.error("support console: error in %s", where, exc_info=exc)
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self.error_area.value = (
-            f'<div role="alert" style="border:2px solid #b00;padding:4px 8px"><strong>Error</strong> in {escape(where)}: '
-            f"{escape(type(exc).__name__)}: {escape(exc)}<details><summary>Details</summary><pre>{escape(tb)}</pre>"
-            f"</details></div>")
-        self.error_area.layout.display = None
 
     # --- search -------------------------------------------------------------------------------
 

@@ -14,23 +14,21 @@ nothing failed.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import textwrap
-import traceback
 from typing import Callable
 
 import ipywidgets as widgets
 
 from ..knowledge_base import KnowledgeBase
 from ..rendering import escape, render_markdown
+from .base import View
 from ..replies import entry_link
 from ..simulator import (ACCOUNT_KINDS, PLANS, SSO_MODES, USES, Finding, Org, Outcome, Simulator, User,
                          explain)
 
 __all__ = ["OrgSimulatorView", "build_simulator"]
 
-log = logging.getLogger(__name__)
 
 _SEVERITY_WORDS = {"blocker": "Blocker", "warning": "Warning", "info": "Note"}
 _SEVERITY_COLOURS = {"blocker": "#b00020", "warning": "#8a5a00", "info": "#555"}
@@ -99,7 +97,7 @@ class _FindingView:
         button.description = f"{'Show' if shown else 'Hide'} the FAQ answer: {short}"
 
 
-class OrgSimulatorView:
+class OrgSimulatorView(View):
     """Pick an organization's settings and a user; see what happens to the user, citing the FAQ.
 
     Parameters
@@ -137,11 +135,13 @@ class OrgSimulatorView:
         Every exception raised in a callback, as ``"<callback>: <Type>: <message>"``.
     """
 
+    label = "org simulator"
+
     def __init__(self, simulator: Simulator | None = None, *, site_url: str | None = None,
                  org: Org | None = None, user: User | None = None):
+        super().__init__()
         self.simulator = simulator if simulator is not None else Simulator()
         self.site_url = site_url
-        self.errors: list[str] = []
         self.outcome: Outcome | None = None
         self.input_error: str | None = None
         self.finding_views: list[_FindingView] = []
@@ -152,7 +152,6 @@ class OrgSimulatorView:
 
     def _build(self, org: Org, user: User | None) -> None:
         style = {"description_width": "initial"}
-        self.error_area = widgets.HTML("", layout=widgets.Layout(display="none"))
         self.plan = widgets.Dropdown(options=[(p.capitalize(), p) for p in PLANS], value=org.plan,
                                      description="Plan", style=style)
         self.sso = widgets.ToggleButtons(options=[(m.capitalize(), m) for m in SSO_MODES], value=org.sso,
@@ -211,31 +210,6 @@ class OrgSimulatorView:
     def _inputs(self) -> list[widgets.Widget]:
         return [self.plan, self.sso, self.domains, self.signin_enforced, self.test_org, self.email, self.account,
                 self.has_password, self.has_pat, self.in_idp, self.member, *self.uses.values()]
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    # --- errors -------------------------------------------------------------------------------
-
-    def _guard(self, fn: Callable) -> Callable:
-        """Wrap a callback: an exception is shown in the error area and recorded, never swallowed silently."""
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - this is the view's error reporting
-                self._report(getattr(fn, "__name__", "callback"), exc)
-        return wrapper
-
-    def _report(self, where: str, exc: BaseException) -> None:
-        self.errors.append(f"{where}: {type(exc).__name__}: {exc}")
-        log.error("org simulator: error in %s", where, exc_info=exc)
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self.error_area.value = (
-            f'<div role="alert" style="border:2px solid #b00;padding:4px 8px"><strong>Error</strong> in {escape(where)}: '
-            f"{escape(type(exc).__name__)}: {escape(exc)}<details><summary>Details</summary><pre>{escape(tb)}</pre>"
-            f"</details></div>")
-        self.error_area.layout.display = None
 
     # --- simulate -----------------------------------------------------------------------------
 
