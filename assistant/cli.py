@@ -311,12 +311,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _add_coverage(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("coverage", help="which tickets the FAQ answers: coverage, gap topics, overlapping entries",
-                       description="Search every ticket of TICKETS (a CSV or Parquet export with a header row, or a "
-                                   "folder of FAQ pages whose questions are taken as tickets) and report the "
-                                   "coverage rate, gap topics of the uncovered tickets, hits per FAQ entry, "
-                                   "overlapping entries and the rows that could not be read. Emails, phone numbers "
-                                   "and access tokens are redacted in every output.")
-    p.add_argument("tickets", metavar="TICKETS", help="tickets file (.csv, .parquet) or a folder of FAQ markdown")
+                       description="Search every ticket of TICKETS (a CSV (.csv, .tsv, .txt) or Parquet (.parquet, "
+                                   ".pq) export with a header row, or a folder of FAQ pages whose questions are "
+                                   "taken as tickets) and report the coverage rate, gap topics of the uncovered "
+                                   "tickets, hits per FAQ entry, overlapping entries and the rows that could not be "
+                                   "read. Emails, phone numbers and access tokens are redacted in every output.")
+    p.add_argument("tickets", metavar="TICKETS",
+                   help="tickets file (.csv, .tsv, .txt or .parquet, .pq) or a folder of FAQ markdown")
     p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL",
                    help="column holding the ticket text; repeat to join columns (--text-column subject "
                         "--text-column body). Default: subject + body, else text, body, description, message, ...")
@@ -326,7 +327,7 @@ def _add_coverage(sub: argparse._SubParsersAction) -> None:
                         "(default 0.5, the retriever's answering threshold)")
     p.add_argument("--margin", type=float, default=None, metavar="S",
                    help="score difference within which the top two entries make a ticket ambiguous "
-                        "(default: the retriever's min_margin, else 0.05)")
+                        "(default 0.05)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: tickets, covered, coverage_rate, gaps, entries, ambiguous_pairs, bad_rows")
     p.add_argument("--html", metavar="REPORT.html", help="also write a self-contained HTML report with the plots")
@@ -334,7 +335,7 @@ def _add_coverage(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from .coverage import TicketsError, analyze_coverage
+    from .coverage import DEFAULT_MARGIN, TicketsError, analyze_coverage
 
     if not 0.0 <= args.threshold <= 1.0:
         raise CliError(f"--threshold is a confidence between 0 and 1, got {args.threshold}")
@@ -343,13 +344,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     retriever = _retriever(_load_kb(args.kb))
     try:
         report = analyze_coverage(args.tickets, retriever, text_columns=args.text_columns,
-                                  threshold=args.threshold, margin=args.margin)
+                                  threshold=args.threshold,
+                                  margin=DEFAULT_MARGIN if args.margin is None else args.margin)
     except TicketsError as exc:
         raise CliError(str(exc)) from None
     if not report.n_tickets:
         for b in report.bad_rows:
             print(f"{args.tickets}: row {b.row}: {b.reason}", file=sys.stderr)
-        raise CliError(f"{args.tickets}: no ticket could be analysed ({len(report.bad_rows)} bad rows)")
+        raise CliError(f"{args.tickets}: no ticket could be analysed ({_plural(len(report.bad_rows), 'bad row')})")
     if args.html:
         try:
             Path(args.html).write_text(report.to_html(title=f"FAQ coverage of {Path(args.tickets).name}"),
@@ -366,9 +368,11 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
                        description="Check every FAQ markdown file under each DIR: front matter, missing "
                                    "title/description, YAML values that change type, empty answers, duplicate "
                                    "and near-duplicate questions, headings that look like answers or setext traps, "
-                                   "broken relative links and anchors, very long answers, unclosed code fences. "
-                                   "Exit code 1 when any finding is an error.")
-    p.add_argument("dirs", nargs="*", metavar="DIR", help="folders (read recursively) or files (default: the bundled KB)")
+                                   "broken relative links and anchors, very long answers, unclosed code fences, "
+                                   "a synonyms.yaml that does not parse. Exit code 1 when any finding is an error.")
+    p.add_argument("dirs", nargs="*", metavar="DIR",
+                   help="folders (read recursively) or files (default: the bundled KB as installed; "
+                        "pass your own folder, e.g. kb)")
     p.add_argument("--format", choices=["text", "json"], default="text",
                    help="text: one 'file:line: severity: message [code]' line each; json: "
                         "{files, entries, problems: [{file, line, severity, code, message}]}")

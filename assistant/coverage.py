@@ -1,7 +1,8 @@
 """Coverage of real tickets by the knowledge base: what the FAQ answers, its gaps and its overlaps.
 
 Reading tickets (:class:`TicketReader`, :func:`read_tickets`)
-    A CSV (or Parquet) export is read in chunks with a tqdm progress bar and bounded memory.
+    A CSV (``.csv``, ``.tsv``, ``.txt``) or Parquet (``.parquet``, ``.pq``) export is read in
+    chunks with a tqdm progress bar and bounded memory (any other suffix is a :class:`TicketsError`).
     Messy exports are expected: a UTF-8 BOM, quoted newlines, stray carriage returns, empty rows,
     bytes that are not UTF-8, huge rows, broken quoting. Every row that cannot be analysed as it
     is becomes a :class:`BadRow` (row number and why); none is dropped silently. Ticket text is
@@ -58,7 +59,7 @@ __all__ = [
 #: the retriever's answering threshold, so by default "covered" means "the retriever would answer".
 DEFAULT_THRESHOLD = 0.5
 #: Score difference (cosine) within which the top two entries make a ticket ambiguous, used when
-#: the retriever has no ``min_margin`` of its own.
+#: the retriever has no ``min_margin`` of its own (``TfidfRetriever`` has none by default).
 DEFAULT_MARGIN = 0.05
 #: Characters of a ticket analysed; longer tickets are cut (and reported).
 MAX_CHARS = 20_000
@@ -66,6 +67,12 @@ MAX_CHARS = 20_000
 MAX_RECORD_BYTES = 8 * 2**20
 #: Characters of each cleaned ticket kept in the report (for display and gap clustering).
 KEEP_CHARS = 1_000
+
+#: File suffixes read as CSV and as Parquet (any other suffix is a :class:`TicketsError`).
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Uncovered tickets in no gap topic listed by :meth:`CoverageReport.to_text` (all are in the HTML).
+MAX_UNGROUPED_SHOWN = 10
 
 #: Column names tried, in order, when no text column is given (subject + body are joined).
 TEXT_COLUMN_GUESSES = ("text", "body", "description", "message", "question", "query", "content", "ticket", "comment")
@@ -75,6 +82,16 @@ TicketSource = Union[str, Path, pd.DataFrame, Sequence[str]]
 
 class TicketsError(ValueError):
     """The tickets cannot be read at all (missing file, no header, unknown column, unsupported format)."""
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    """``"1 ticket"``, ``"2 tickets"``; ``many`` for irregular plurals (``entry``/``entries``)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _one_line(text: str, width: int) -> str:
+    """Ticket text on one line: paragraph breaks (subject | body) shown as `` | ``, cut to ``width``."""
+    return textwrap.shorten(_PARAGRAPH_RE.sub(" | ", text.strip()), width, placeholder=" ...")
 
 
 @dataclass(frozen=True)
@@ -289,8 +306,10 @@ class TicketReader:
     Parameters
     ----------
     path : str or Path
-        A CSV file (``,``, ``;``, tab or ``|`` separated, detected from the header line) with a
-        header row, or a Parquet file (``.parquet``/``.pq`` or the ``PAR1`` magic bytes).
+        A CSV file (:data:`CSV_SUFFIXES`: ``.csv``, ``.tsv``, ``.txt``; ``,``, ``;``, tab or ``|``
+        separated, detected from the header line) with a header row, or a Parquet file
+        (:data:`PARQUET_SUFFIXES`: ``.parquet``, ``.pq``; a CSV-named file with the ``PAR1`` magic
+        bytes is read as Parquet too).
     text_columns : sequence of str, optional
         Columns holding the ticket text, joined with a blank line (e.g. ``["subject", "body"]``).
         Default: ``subject`` + ``body`` when both exist, else the first of
@@ -311,8 +330,9 @@ class TicketReader:
     Raises
     ------
     TicketsError
-        If the file does not exist, is empty, has no header, is UTF-16 or a spreadsheet, or a
-        requested text column is missing.
+        If the file does not exist, has another suffix than those above (e.g. ``.yaml``,
+        ``.xlsx``), is empty, has no header, is UTF-16 or a spreadsheet, or a requested text
+        column is missing.
     """
 
     def __init__(self, path: str | Path, text_columns: Sequence[str] | None = None, *, chunksize: int = 1000,
@@ -327,11 +347,16 @@ class TicketReader:
         self.bad_rows: list[BadRow] = []
         if not self.path.is_file():
             raise TicketsError(f"{self.path}: no such tickets file")
+        suffix = self.path.suffix.lower()
+        if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
+            kind = f"a {suffix} file" if suffix else "a file without a suffix"
+            raise TicketsError(f"{self.path}: {kind} cannot be read as tickets; accepted formats: CSV "
+                               f"({', '.join(CSV_SUFFIXES)}) or Parquet ({', '.join(PARQUET_SUFFIXES)})")
         with open(self.path, "rb") as fh:
             head = fh.read(4096)
         if not head:
             raise TicketsError(f"{self.path}: the file is empty (expected a CSV header row)")
-        self.format = "parquet" if head[:4] == b"PAR1" or self.path.suffix.lower() in (".parquet", ".pq") else "csv"
+        self.format = "parquet" if head[:4] == b"PAR1" or suffix in PARQUET_SUFFIXES else "csv"
         if self.format == "parquet":
             import pyarrow.parquet as pq
 
@@ -537,14 +562,14 @@ def find_gaps(texts: Sequence[str], *, distance: float = 0.8, min_size: int = 2,
         for i in members[np.argsort(-sims[members, k], kind="stable")]:
             if chosen and (X[chosen] @ X[i].T).toarray().max() > 0.8:
                 continue  # nearly the same words as an example already shown
-            ex = textwrap.shorten(_PARAGRAPH_RE.sub(" | ", texts[i].strip()), 200, placeholder=" ...")
+            ex = _one_line(texts[i], 200)
             if ex and ex not in examples:
                 examples.append(ex)
                 chosen.append(i)
             if len(examples) >= max_examples:
                 break
         if not examples:
-            examples = [textwrap.shorten(texts[members[0]], 200, placeholder=" ...")]
+            examples = [_one_line(texts[members[0]], 200)]
         gaps.append((Gap(" / ".join(top[:3]) or "(no distinctive words)", len(members), top, examples), k))
     gaps.sort(key=lambda g: (-g[0].size, g[0].label))
     remap = {old: new for new, (_, old) in enumerate(gaps)}
@@ -667,22 +692,38 @@ class CoverageReport:
 
     def summary(self) -> str:
         """One line: how many tickets, how many covered, at which threshold."""
-        return (f"{self.n_covered} of {self.n_tickets} tickets covered ({self.coverage_rate:.1%}) by "
-                f"{len(self.entries)} FAQ entries at confidence threshold {self.threshold:.2f}; "
-                f"{len(self.gaps)} gap topics, {int(self.tickets['ambiguous'].sum()) if len(self.tickets) else 0} "
-                f"ambiguous tickets, {len(self.bad_rows)} bad rows")
+        ambiguous = int(self.tickets["ambiguous"].sum()) if len(self.tickets) else 0
+        return (f"{self.n_covered} of {_plural(self.n_tickets, 'ticket')} covered ({self.coverage_rate:.1%}) by "
+                f"{_plural(len(self.entries), 'FAQ entry', 'FAQ entries')} at confidence threshold "
+                f"{self.threshold:.2f}; {_plural(len(self.gaps), 'gap topic')}, "
+                f"{_plural(ambiguous, 'ambiguous ticket')}, {_plural(len(self.bad_rows), 'bad row')}")
 
     def to_text(self, width: int = 100) -> str:
-        """Terminal summary: coverage, gaps, hits per entry, overlapping pairs, bad rows."""
+        """Terminal summary: coverage, gaps, hits per entry, overlapping pairs, bad rows.
+
+        Uncovered tickets in no gap topic (too few alike to group) are listed after the topics
+        (``ref`` and redacted text, the first :data:`MAX_UNGROUPED_SHOWN`).
+        """
         q = dict(zip(self.entries["id"], self.entries["question"]))
         out = [self.summary(), ""]
         n_unc = self.n_tickets - self.n_covered
         in_gaps = sum(g.size for g in self.gaps)
-        out.append(f"Gaps: {n_unc} uncovered tickets, {in_gaps} of them in {len(self.gaps)} topics")
+        line = f"Gaps: {_plural(n_unc, 'uncovered ticket')}"
+        if n_unc > 1:
+            line += f", {in_gaps} of them in {_plural(len(self.gaps), 'topic')}"
+        out.append(line)
         for g in self.gaps:
             out.append(f"  {g.size:5d}  {g.label}")
             if g.examples:
                 out.append("         e.g. " + textwrap.shorten(g.examples[0], width - 14, placeholder=" ..."))
+        alone = self.tickets[~self.tickets["covered"] & (self.tickets["gap"] < 0)]
+        if len(alone):
+            out.append(f"  {len(alone):5d}  in no topic (too few alike to group)")
+            for r in alone.head(MAX_UNGROUPED_SHOWN).itertuples():
+                ref = f"row {r.ref}" if str(r.ref).isdigit() else str(r.ref)  # plain texts: just the row
+                out.append(f"         {ref}: {_one_line(r.text, max(width - 11 - len(ref), 20))}")
+            if len(alone) > MAX_UNGROUPED_SHOWN:
+                out.append(f"         ... and {len(alone) - MAX_UNGROUPED_SHOWN} more (--html lists every ticket)")
         out += ["", "Hits per FAQ entry (covered tickets whose best entry it is)"]
         for r in self.entries.itertuples():
             note = "   <- no ticket" if r.hits == 0 else ""
@@ -706,7 +747,8 @@ class CoverageReport:
         """A self-contained HTML page: summary, plots (base64 PNG), gaps, entries, overlaps, bad rows, tickets.
 
         Every piece of ticket and FAQ text is escaped with :func:`html.escape`. At most
-        ``max_tickets`` ticket rows are listed (uncovered first).
+        ``max_tickets`` ticket rows are listed (uncovered first), each ticket's paragraphs (subject,
+        body) joined with `` | `` as in the gap examples.
         """
         esc = html.escape
         q = dict(zip(self.entries["id"], self.entries["question"]))
@@ -740,7 +782,7 @@ class CoverageReport:
         parts.append(_html_table(
             ["ref", "covered", "confidence", "best entry", "gap", "ticket"],
             [[r.ref, "yes" if r.covered else "no", f"{r.confidence:.2f}", r.best_question or "", r.gap_label,
-              textwrap.shorten(r.text, 300, placeholder=" ...")] for r in shown.itertuples()]))
+              _one_line(r.text, 300)] for r in shown.itertuples()]))
         parts.append("</body></html>")
         return "\n".join(parts)
 

@@ -40,7 +40,14 @@ link-site-absolute          info      ``/abs/path/`` links: not checked (they de
 link-outside-folder         info      relative links leaving the linted folder: not checked
 long-answer                 warning   an answer over ``long_answer_words`` words
 unclosed-fence              error     a code fence that is never closed (the rest renders as code)
+synonyms-invalid            error     the folder's ``synonyms.yaml`` does not parse or is not a
+                                      mapping of concept -> list of phrases (the retriever then
+                                      searches without synonyms)
 ==========================  ========  ======================================================
+
+Every finding's file is named the way the folder was given (``../kb2/faq.md``, or relative to the
+working folder for an absolute path inside it), including the parser's findings about files beside
+the pages (``<page>.alternates.yaml``, ``.faq.yaml``).
 
 Line-level checks read the page's markdown-it-py token stream (CommonMark, raw HTML allowed),
 so text inside code fences is never taken for a heading or a link.
@@ -67,6 +74,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from .knowledge_base import FAQ_SUFFIXES, KnowledgeBase, KnowledgeBaseError, default_kb_path
 from .parsing import FaqEntry, Problem, is_question, load_yaml, normalize_source, slugify
+from .retrieval import SYNONYMS_FILE, load_synonyms
 
 try:  # Python 3.11+
     import tomllib
@@ -137,9 +145,14 @@ class LintReport:
         """One ``file:line: severity: message [code]`` line per problem, then a count line."""
         counts = Counter(p.severity for p in self.problems)
         lines = [str(p) for p in self.filtered(min_severity)]
-        lines.append(f"{self.files} files, {self.entries} FAQ entries: {counts['error']} errors, "
-                     f"{counts['warning']} warnings, {counts['info']} info")
+        lines.append(f"{_plural(self.files, 'file')}, {_plural(self.entries, 'FAQ entry', 'FAQ entries')}: "
+                     f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+                     f"{counts['info']} info")
         return "\n".join(lines)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # --- one page --------------------------------------------------------------------------------
@@ -609,6 +622,24 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
+def _check_synonyms(root: Path) -> list[Problem]:
+    """A ``synonyms.yaml`` at the folder's root that the retriever could not use."""
+    path = root / SYNONYMS_FILE
+    if not path.is_file():
+        return []
+    try:
+        load_synonyms(path)
+    except OSError as exc:
+        return [Problem(_shown(path), None, "error", "synonyms-invalid",
+                        f"cannot read the synonym file: {exc.strerror or exc}; the retriever searches without synonyms")]
+    except ValueError as exc:  # "<path>[:line]: message", or a UnicodeDecodeError
+        m = re.match(re.escape(str(path)) + r"(?::(\d+))?: (.*)", str(exc), re.S)
+        line, message = (int(m.group(1)) if m and m.group(1) else None), (m.group(2) if m else str(exc))
+        return [Problem(_shown(path), line, "error", "synonyms-invalid",
+                        f"{message}; the retriever searches without synonyms")]
+    return []
+
+
 def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: float = NEAR_DUPLICATE,
                long_answer_words: int = LONG_ANSWER_WORDS) -> LintReport:
     """Lint every FAQ markdown file under ``paths`` (folders, read recursively, or single files).
@@ -626,7 +657,9 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
     Returns
     -------
     LintReport
-        Problem file names are the given path joined with the file's path inside it.
+        Problem file names are the given path joined with the file's path inside it (relative
+        to the working folder when the given path is absolute and inside it), for pages and
+        for the files beside them (alternates, folder settings, synonyms) alike.
 
     Raises
     ------
@@ -652,8 +685,11 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
         for p in kb.problems:
             if p.code in _REPLACED_CODES or p.code == "no-entries":
                 continue
-            problems.append(Problem(shown_of.get(p.file, p.file), p.line, _SEVERITY_OVERRIDES.get(p.code, p.severity),
-                                    p.code, p.message))
+            # The parser names files relative to the folder: pages, and the alternates and settings beside them.
+            shown = shown_of.get(p.file) or (_shown(base / p.file) if not Path(p.file).is_absolute() else p.file)
+            problems.append(Problem(shown, p.line, _SEVERITY_OVERRIDES.get(p.code, p.severity), p.code, p.message))
+        if root.is_dir():
+            problems += _check_synonyms(root)
         by_source: dict[str, list[FaqEntry]] = {}
         for e in kb:
             by_source.setdefault(e.source, []).append(e)

@@ -146,11 +146,22 @@ def test_text_columns_semicolons_and_parquet(tmp_path):
     (b"a,b\n1,2\n", "tickets.csv", "cannot tell which column holds the ticket text"),
     (b"\n\n", "tickets.csv", "line 1 is not a CSV header row"),
     (b"not parquet", "tickets.parquet", "not a readable Parquet file"),
+    (b"plan: business\nsso: enforced\n", "org.yaml", r"org\.yaml: a \.yaml file cannot be read as tickets; accepted "
+                                                     r"formats: CSV \(\.csv, \.tsv, \.txt\) or Parquet \(\.parquet, \.pq\)"),
+    (b"PK\x03\x04rest", "tickets.xlsx", r"tickets\.xlsx: a \.xlsx file cannot be read as tickets"),
+    (b"text\nhello\n", "tickets", "tickets: a file without a suffix cannot be read as tickets; accepted formats"),
 ])
 def test_unreadable_tickets_raise_clear_errors(tmp_path, data, name, message):
     path = tmp_path / name if data is None else write(tmp_path, data, name)
     with pytest.raises(TicketsError, match=message):
         TicketReader(path)
+
+
+def test_tsv_and_txt_are_read_as_csv(tmp_path):
+    frame, _ = read_tickets(write(tmp_path, b"id\tsubject\tbody\n1\tSSO\tHow do I enforce it?\n", "export.tsv"))
+    assert frame["text"].tolist() == ["SSO\n\nHow do I enforce it?"]
+    frame, _ = read_tickets(write(tmp_path, b"text\nHow do I enforce SSO?\n", "EXPORT.TXT"))
+    assert frame["text"].tolist() == ["How do I enforce SSO?"]
 
 
 def test_unknown_text_column_names_the_columns(tmp_path):
@@ -245,6 +256,50 @@ def test_with_threshold_rejudges_without_searching_again(report):
         report.with_threshold(1.5)
     with pytest.raises(ValueError, match="margin must be >= 0"):
         report.with_threshold(0.5, margin=-1)
+
+
+def test_uncovered_tickets_in_no_topic_are_listed(report, retriever):
+    text = report.to_text()
+    assert ("Gaps: 7 uncovered tickets, 6 of them in 2 topics\n" in text
+            and "      1  in no topic (too few alike to group)\n         row 10: Bananas are yellow\n\n" in text)
+    odd = ["Bananas are yellow", "Giraffes sleep standing\n\nWrite to jane.doe@acme.example about it",
+           "Volcanoes erupt lava", "Penguins cannot fly", "Octopuses have three hearts", "Saturn has rings",
+           "Glaciers carve valleys", "Cheddar ripens slowly", "Tulips bloom early", "Comets leave dust tails",
+           "Koalas eat eucalyptus", "Basalt cools quickly"]
+    lonely = analyze_coverage(odd, retriever)
+    assert lonely.n_covered == 0 and lonely.gaps == []
+    lines = lonely.to_text().split("\n\n")[1].splitlines()
+    assert lines[:4] == ["Gaps: 12 uncovered tickets, 0 of them in 0 topics",
+                         "     12  in no topic (too few alike to group)",
+                         "         row 1: Bananas are yellow",
+                         "         row 2: Giraffes sleep standing | Write to [email] about it"]
+    assert len(lines) == 2 + 10 + 1 and lines[-1] == "         ... and 2 more (--html lists every ticket)"
+    assert "jane" not in lonely.to_text()
+
+
+def test_counts_of_one_are_singular(retriever, tmp_path):
+    one = analyze_coverage(["Is DNS verification required to enable SSO?"], retriever, margin=1.0)
+    assert one.summary() == ("1 of 1 ticket covered (100.0%) by 12 FAQ entries at confidence threshold 0.50; "
+                             "0 gap topics, 1 ambiguous ticket, 0 bad rows")
+    topic = analyze_coverage(GAP_INVOICE, retriever)
+    assert "; 1 gap topic, 0 ambiguous tickets, 0 bad rows" in topic.summary()
+    assert "Gaps: 3 uncovered tickets, 3 of them in 1 topic\n" in topic.to_text()
+    (tmp_path / "faq.md").write_text("## Is DNS verification required to enable SSO?\n\nYes.\n")
+    lone = analyze_coverage(["Bananas are yellow"], kb=tmp_path)
+    assert lone.summary().startswith("0 of 1 ticket covered (0.0%) by 1 FAQ entry at")
+    assert "Gaps: 1 uncovered ticket\n      1  in no topic (too few alike to group)\n" in lone.to_text()
+
+
+def test_ticket_subject_and_body_stay_apart_in_the_html_and_the_widget(tmp_path, retriever):
+    from assistant.widgets import CoverageView
+
+    path = write(tmp_path, HEADER + b'1,toomanyrequests error,"Hello,\nOur Kubernetes nodes hit the pull rate limit.\n'
+                                    b'Second line <b>here</b>."\n')
+    r = analyze_coverage(path, retriever)
+    cells = re.findall(r"<td>([^<]*)</td></tr>", r.to_html().split("<h2>Tickets")[1])
+    assert cells == ["toomanyrequests error | Our Kubernetes nodes hit the pull rate limit. "
+                     "Second line &lt;b&gt;here&lt;/b&gt;."]
+    assert "toomanyrequests error | Our Kubernetes nodes" in CoverageView(r).tables["tickets"].value
 
 
 def test_json_contract(report):
@@ -399,7 +454,8 @@ def test_cli_coverage_text_and_columns(tmp_path, capsys):
     path = write(tmp_path, HEADER + b"1,Ignored subject,Is DNS verification required to enable SSO?\n\n")
     assert cli.main(["coverage", str(path), "--text-column", "body"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1 of 1 tickets covered (100.0%) by 12 FAQ entries at confidence threshold 0.50")
+    assert out.startswith("1 of 1 ticket covered (100.0%) by 12 FAQ entries at confidence threshold 0.50; "
+                          "0 gap topics, 0 ambiguous tickets, 1 bad row\n\nGaps: 0 uncovered tickets\n\n")
     assert "  row 3: empty line; skipped" in out
     assert cli.main(["coverage", str(path), "--text-column", "nope"]) == 2
     assert "no column 'nope'" in capsys.readouterr().err
@@ -410,6 +466,43 @@ def test_cli_coverage_text_and_columns(tmp_path, capsys):
     empty = write(tmp_path, HEADER + b"\n1,,\n", "empty.csv")
     assert cli.main(["coverage", str(empty)]) == 2
     assert "no ticket could be analysed (2 bad rows)" in capsys.readouterr().err
+    assert cli.main(["coverage", str(write(tmp_path, HEADER + b"1,,\n", "one.csv"))]) == 2
+    assert "no ticket could be analysed (1 bad row)" in capsys.readouterr().err
+
+
+def test_cli_coverage_rejects_other_file_formats_but_takes_a_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["coverage", "data/org-example.yaml"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("faq-assistant: error: data/org-example.yaml: a .yaml file cannot be read as "
+                                 "tickets; accepted formats: CSV (.csv, .tsv, .txt) or Parquet (.parquet, .pq)\n")
+    folder = tmp_path / "faq.yaml"  # a folder of FAQ pages is taken whatever its name
+    folder.mkdir()
+    (folder / "faq.md").write_text("## Is DNS verification required to enable SSO?\n\nYes.\n")
+    assert cli.main(["coverage", str(folder)]) == 0
+    assert capsys.readouterr().out.startswith("1 of 1 ticket covered")
+
+
+def _usage_heading(command: str) -> str:
+    return re.search(rf"^### `(faq-assistant {command} [^`]*)`", (ROOT / "README.md").read_text(), re.M).group(1)
+
+
+@pytest.mark.parametrize("command", ["coverage", "lint"])
+def test_readme_usage_headings_name_every_option(command):
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command").choices[command]
+    options = [a.option_strings[-1] for a in sub._actions if a.option_strings and a.dest != "help"]
+    heading = _usage_heading(command)
+    assert options and [o for o in options if o not in heading] == [], heading
+
+
+def test_margin_default_is_said_plainly_and_used(capsys):
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command").choices["coverage"]
+    margin = next(a for a in sub._actions if a.dest == "margin")
+    assert margin.help.endswith(f"(default {DEFAULT_MARGIN})") and "min_margin" not in margin.help
+    section = (ROOT / "README.md").read_text().split(f"### `{_usage_heading('coverage')}`")[1].split("\n### ")[0]
+    assert f"`--margin` (default\n  {DEFAULT_MARGIN})" in section and "min_margin" not in section
+    assert cli.main(["coverage", str(SAMPLE)]) == 0
+    assert f"Overlapping entries (covered tickets whose top two scored within {DEFAULT_MARGIN:.2f})" in capsys.readouterr().out
 
 
 # --- widget and notebook ----------------------------------------------------------------------------------------

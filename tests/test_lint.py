@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.knowledge_base import KnowledgeBaseError
+from assistant.knowledge_base import KnowledgeBaseError, default_kb_path
 from assistant.lint import LintReport, lint_paths
 
 CLEAN = Path(__file__).parent / "fixtures" / "lint" / "clean"
@@ -218,7 +218,9 @@ def test_report_formats_and_severity_filter(tmp_path):
     assert {p["severity"] for p in report.to_dict("warning")["problems"]} == {"error", "warning"}
     assert {p["severity"] for p in report.to_dict("error")["problems"]} == {"error"}
     text = report.to_text()
-    assert text.splitlines()[-1] == "2 files, 2 FAQ entries: 1 errors, 1 warnings, 1 info"
+    assert text.splitlines()[-1] == "2 files, 2 FAQ entries: 1 error, 1 warning, 1 info"
+    one = lint_files(tmp_path / "one", {"a.md": FM + "### How?\n\nLike this.\n"})
+    assert one.to_text() == "1 file, 1 FAQ entry: 0 errors, 0 warnings, 0 info"
     with pytest.raises(ValueError, match="min_severity must be one of"):
         report.filtered("fatal")
 
@@ -241,10 +243,47 @@ def test_cli_lint_exit_codes_and_json(tmp_path, capsys):
     assert "no such file or folder" in capsys.readouterr().err
 
 
-def test_cli_lint_defaults_to_the_bundled_kb(capsys):
+def test_cli_lint_defaults_to_the_bundled_kb_as_installed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # wherever it runs, no DIR means the package's own KB
     assert cli.main(["lint", "--min-severity", "warning"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1].startswith("1 files, ") and ": 0 errors, 0 warnings" in out[-1]
+    assert out[-1].startswith("1 file, 12 FAQ entries: 0 errors, 0 warnings")
+    assert cli.main(["lint", "--format", "json"]) == 0
+    files = {p["file"] for p in json.loads(capsys.readouterr().out)["problems"]}
+    assert files and all(Path(f).is_relative_to(default_kb_path()) for f in files), files
+
+
+def test_every_finding_is_named_the_way_the_folder_was_given(tmp_path, monkeypatch, capsys):
+    """Pages and the files beside them (alternates, folder settings, synonyms) alike: ../kb2/..."""
+    kb2 = tmp_path / "kb2"
+    shutil.copytree(CLEAN, kb2)
+    (kb2 / "faq.alternates.yaml").write_text("How do I start?:\n  - [broken\n")
+    (kb2 / "setup.alternates.yaml").write_text("No such question?: [Another way to ask]\n")
+    (kb2 / ".faq.yaml").write_text("files: 3\n")
+    (kb2 / "synonyms.yaml").write_text("sso: [single sign-on\n")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert cli.main(["lint", "../kb2"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    findings, total = lines[:-1], lines[-1]
+    assert total == "2 files, 5 FAQ entries: 3 errors, 1 warning, 0 info"
+    assert [ln.split(": ", 1)[0] for ln in findings] == [
+        "../kb2/.faq.yaml:1", "../kb2/faq.alternates.yaml:3", "../kb2/setup.alternates.yaml:1", "../kb2/synonyms.yaml:2"]
+    assert [ln.rsplit(" ", 1)[1] for ln in findings] == [
+        "[settings-invalid]", "[alternates-invalid]", "[alternates-unknown-question]", "[synonyms-invalid]"]
+    # An absolute path inside the working folder is shown relative to it, every finding alike.
+    monkeypatch.chdir(tmp_path)
+    assert {p.file.split("/")[0] for p in lint_paths([kb2]).problems} == {"kb2"}
+
+
+def test_synonym_file_that_the_retriever_cannot_use(tmp_path):
+    report = lint_files(tmp_path, {"a.md": FM + "### How?\n\nLike this.\n", "synonyms.yaml": "sso: [a, b]\nmfa: 2fa\n"})
+    assert found(report, "synonyms-invalid") == []
+    report = lint_files(tmp_path, {"synonyms.yaml": "- sso\n- saml\n"})
+    p = only(report, "synonyms-invalid")
+    assert (Path(p.file).name, p.line, p.severity) == ("synonyms.yaml", None, "error")
+    assert p.message == ("synonym file must map a concept to a list of synonyms, got a list; "
+                         "the retriever searches without synonyms")
 
 
 # --- the real corpus ------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 A threshold slider re-judges the same tickets (no new search, see
 :meth:`CoverageReport.with_threshold`) and refreshes the summary, the three plots (PNG images)
-and the tables: gaps, hits per entry, overlapping entries, bad rows and the tickets. Ticket text
-is already redacted by :mod:`assistant.coverage`; every table is built with
-``DataFrame.to_html(escape=True)``. An exception in the slider's callback is shown in the error
+and the tables: gaps, hits per entry, overlapping entries, bad rows and the tickets (paragraphs
+joined with `` | ``, as in the HTML report). Ticket text is already redacted by
+:mod:`assistant.coverage`; every table is built with ``DataFrame.to_html(escape=True)``. An exception in the slider's callback is shown in the error
 area and appended to :attr:`CoverageView.errors` (ipywidgets would only log it).
 """
 
@@ -16,7 +16,7 @@ import traceback
 import ipywidgets as widgets
 import pandas as pd
 
-from ..coverage import CoverageReport, figure_png
+from ..coverage import CoverageReport, _one_line, figure_png
 
 __all__ = ["CoverageView"]
 
@@ -105,7 +105,7 @@ class CoverageView:
         shown = r.tickets.sort_values(["covered", "confidence"], kind="stable").head(self.max_tickets)
         self.tables["tickets"].value = _table(shown[["ref", "covered", "confidence", "best_question", "gap_label", "text"]]
                                               .assign(confidence=shown["confidence"].round(2),
-                                                      text=shown["text"].str.slice(0, 300)))
+                                                      text=shown["text"].map(lambda t: _one_line(t, 300))))
 
     def _ipython_display_(self) -> None:  # pragma: no cover - exercised in the notebook
         from IPython.display import display
