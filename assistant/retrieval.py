@@ -618,7 +618,10 @@ class TfidfRetriever:
                 for t, j in vocab.items():
                     if " " in t:
                         idf[j] *= self.bigram_weight
-            x = vec.transform(row_docs[name]) @ sp.diags(idf / base_idf)
+            # Analyse each distinct text once: every row of a page shares the page's text.
+            index: dict[str, int] = {}
+            pos = [index.setdefault(doc, len(index)) for doc in row_docs[name]]
+            x = vec.transform(list(index))[pos] @ sp.diags(idf / base_idf)
             blocks.append(normalize(x) * math.sqrt(w))
             self.vectorizers_[name] = vec
             self._idf[name] = {t: float(idf[j]) for t, j in vocab.items()}

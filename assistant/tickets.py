@@ -13,7 +13,8 @@ _TOKEN_RE = re.compile(
     r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
     r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
 )
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Patterns start only where a run of their characters starts, so long runs stay linear.
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE_RE = re.compile(r"(?<![\w/.-])\+?\(?(?:\d[\s().\-]{0,2}){7,14}\d(?![\w/-]|\.\w)")
 
 
@@ -42,12 +43,12 @@ _GREETING_RE = re.compile(
     re.I | re.M,
 )
 _SIGNOFF_RE = re.compile(
-    r"^\s*(?:thanks?(?: you)?(?: in advance)?|many thanks|cheers|best(?: regards)?|kind regards|regards|"
+    r"^[ \t]*(?:thanks?(?: you)?(?: in advance)?|many thanks|cheers|best(?: regards)?|kind regards|regards|"
     r"sincerely|br|thx|ty)\b[^\n]{0,30}$",
     re.I | re.M,
 )
 _QUOTE_HEADER_RE = re.compile(
-    r"^\s*(?:on .{0,200}wrote:|-{2,}\s*original message\s*-{2,}|from:\s.+|sent:\s.+|>+.*)$", re.I | re.M
+    r"^[ \t]*(?:on .{0,200}wrote:|-{2,}[ \t]*original message[ \t]*-{2,}|from:[ \t].+|sent:[ \t].+|>+.*)$", re.I | re.M
 )
 
 
@@ -64,7 +65,7 @@ def clean_ticket(text: str) -> str:
     m = _QUOTE_HEADER_RE.search(body)
     if m:
         body = body[: m.start()]
-    sig = re.search(r"^\s*--\s*$", body, re.M)
+    sig = re.search(r"^[ \t]*--[ \t]*$", body, re.M)
     if sig:
         body = body[: sig.start()]
     m = _SIGNOFF_RE.search(body)

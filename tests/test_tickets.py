@@ -63,3 +63,13 @@ def test_split_questions_does_not_break_inside_dotted_words():
 def test_split_questions_without_question_mark_is_whole_text():
     assert split_questions("cli login fails after sso enforcement") == ["cli login fails after sso enforcement"]
     assert split_questions("   ") == []
+
+
+@pytest.mark.parametrize("text", ["\n" * 200_000, " \n" * 100_000, "a" * 200_000, "a." * 100_000, "1 " * 100_000])
+def test_ticket_functions_stay_linear_on_pathological_input(text):
+    # A guard against catastrophic backtracking (quadratic regexes took minutes here), not a speed claim.
+    import time
+
+    start = time.perf_counter()
+    split_questions(clean_ticket(redact(text)))
+    assert time.perf_counter() - start < 5
