@@ -73,3 +73,12 @@ def test_ticket_functions_stay_linear_on_pathological_input(text):
     start = time.perf_counter()
     split_questions(clean_ticket(redact(text)))
     assert time.perf_counter() - start < 5
+
+
+def test_split_questions_is_linear_on_runs_of_punctuation():
+    import time
+
+    start = time.perf_counter()
+    parts = split_questions("Can I enforce SSO? The log shows " + "." * 200_000 + "done")
+    assert time.perf_counter() - start < 5 and parts[0].startswith("Can I enforce SSO? The log shows")
+    assert split_questions("Why?! And how?") == ["Why?!", "And how?"]
