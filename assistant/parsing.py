@@ -263,9 +263,48 @@ for _ch in "tTfF":
     _FaqYamlLoader.yaml_implicit_resolvers.setdefault(_ch, []).append(("tag:yaml.org,2002:bool", _BOOL_RE))
 
 
+#: A YAML value that would expand to more nodes than this is refused: nested aliases (``*name``)
+#: expand exponentially ("billion laughs") and hang whoever walks the value.
+MAX_YAML_NODES = 100_000
+
+
+class YamlTooLargeError(yaml.YAMLError):
+    """A YAML text whose value expands to more than :data:`MAX_YAML_NODES` nodes."""
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # a cycle counts once
+        if isinstance(node, yaml.SequenceNode):
+            memo[key] += sum(_expanded_size(c, memo) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            memo[key] += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        if memo[key] > MAX_YAML_NODES:
+            line = node.start_mark.line + 1
+            raise YamlTooLargeError(f"the value at line {line} expands to more than {MAX_YAML_NODES:,} items "
+                                    "(aliases nested in aliases?): refused; write the values out")
+    return memo[key]
+
+
 def load_yaml(text: str) -> Any:
-    """Load YAML with :class:`_FaqYamlLoader` (strings stay strings). Raises ``yaml.YAMLError``."""
-    return yaml.load(text, Loader=_FaqYamlLoader)  # noqa: S506 - SafeLoader subclass
+    """Load YAML with :class:`_FaqYamlLoader` (strings stay strings).
+
+    Raises ``yaml.YAMLError``; :class:`YamlTooLargeError` when aliases would expand the value past
+    :data:`MAX_YAML_NODES` nodes.
+    """
+    loader = _FaqYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            _expanded_size(node, {})
+        except RecursionError:
+            raise YamlTooLargeError("the value nests too deeply: refused") from None
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 # --- text helpers --------------------------------------------------------------------------------

@@ -436,3 +436,20 @@ def test_docs_examples():
     assert len(examples) == 11
     for expect, _, source in examples:
         assert questions(parse_markdown(source, "example.md")) == expect.split(" | "), source
+
+
+def test_yaml_alias_bomb_is_refused_and_the_questions_still_load():
+    fm = "x0: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+    prev = "a"
+    for name in "bcdefghi":
+        fm += f"x{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    page = parse_markdown(f"---\ntitle: FAQ\n{fm}---\n\n## How do I reset my password?\n\nClick reset.\n", "bomb.md")
+    assert [e.question for e in page.entries] == ["How do I reset my password?"]
+    problem = next(p for p in page.problems if p.code == "front-matter-invalid")
+    assert "expands to more than" in problem.message
+
+
+def test_yaml_anchors_within_reason_still_work():
+    page = parse_markdown("---\nbase: &b [a, b]\ntags: *b\n---\n\n## Why?\n\nBecause.\n", "ok.md")
+    assert page.front_matter["tags"] == ["a", "b"] and not page.problems
