@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -10,7 +11,7 @@ import pandas as pd
 
 from .parsing import FaqEntry, FolderSettings, Problem, load_yaml, parse_file
 
-__all__ = ["KnowledgeBase", "KnowledgeBaseError", "default_kb_path", "FAQ_SUFFIXES"]
+__all__ = ["KnowledgeBase", "KnowledgeBaseError", "default_kb_path", "find_faq_files", "FAQ_SUFFIXES"]
 
 FAQ_SUFFIXES = (".md", ".mdx", ".markdown")
 
@@ -32,6 +33,34 @@ def default_kb_path() -> Path:
         if candidate.is_dir():
             return candidate
     raise KnowledgeBaseError(f"bundled knowledge base not found (looked in {here / '_kb'} and {here.parent / 'kb'})")
+
+
+def find_faq_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """FAQ markdown files under the folder ``root`` (sorted), and problems for what could not be read.
+
+    Folder symlinks are not followed (no loops); a folder that cannot be listed or a file link
+    that leads nowhere is an ``unreadable`` problem naming it, and the walk goes on.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+
+    def unreadable(path: str, why: str) -> None:
+        problems.append(Problem(Path(path).relative_to(root).as_posix() if path != str(root) else str(root),
+                                None, "error", "unreadable", why))
+
+    for folder, _dirs, names in os.walk(root, onerror=lambda e: unreadable(e.filename, f"cannot list folder: {e.strerror}")):
+        for name in names:
+            path = Path(folder) / name
+            if path.suffix.lower() not in FAQ_SUFFIXES:
+                continue
+            try:
+                if path.is_file():
+                    files.append(path)
+                else:
+                    unreadable(str(path), "not a regular file (a link that leads nowhere?)")
+            except OSError as exc:
+                unreadable(str(path), f"cannot read file: {exc.strerror or exc}")
+    return sorted(files), problems
 
 
 class KnowledgeBase:
@@ -68,15 +97,15 @@ class KnowledgeBase:
         root = Path(path) if path is not None else default_kb_path()
         if not root.exists():
             raise KnowledgeBaseError(f"{root}: knowledge base folder does not exist")
+        problems: list[Problem] = []
         if root.is_file():
             files, base = [root], root.parent
         else:
-            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES)
+            files, problems = find_faq_files(root)
             base = root
         if not files:
             raise KnowledgeBaseError(f"{root}: no FAQ markdown files (*.md, *.mdx, *.markdown) found")
         entries: list[FaqEntry] = []
-        problems: list[Problem] = []
         doc_ids: set[str] = set()
         folder_settings = FolderSettings(base)  # .faq.yaml overrides (see parsing.FolderSettings)
         for f in files:

@@ -72,7 +72,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from .knowledge_base import FAQ_SUFFIXES, KnowledgeBase, KnowledgeBaseError, default_kb_path
+from .knowledge_base import FAQ_SUFFIXES, KnowledgeBase, KnowledgeBaseError, default_kb_path, find_faq_files
 from .parsing import FaqEntry, Problem, is_question, load_yaml, normalize_source, slugify
 from .retrieval import SYNONYMS_FILE, load_synonyms
 
@@ -609,7 +609,7 @@ def _content_between(page: _Page, a: int, b: int) -> bool:
 def _files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES)
+    return find_faq_files(root)[0]  # its problems reach the report through KnowledgeBase.load
 
 
 def _shown(path: Path) -> str:

@@ -154,3 +154,15 @@ def test_docker_docs_all_load_and_counts_match_hand_counts(shared_dir):
         "content/manuals/admin/faqs/_index.md": 0,
     }
     assert {f: counts[f] for f in hand} == hand
+
+
+def test_links_that_lead_nowhere_or_loop_are_problems_not_crashes(tmp_path):
+    (tmp_path / "good.md").write_text("## Is this fine?\n\nYes.\n")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "missing.md")
+    (tmp_path / "loop1.md").symlink_to(tmp_path / "loop2.md")
+    (tmp_path / "loop2.md").symlink_to(tmp_path / "loop1.md")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)  # a folder loop
+    kb = KnowledgeBase.load(tmp_path)
+    assert [e.question for e in kb] == ["Is this fine?"]
+    assert sorted(p.file for p in kb.problems if p.code == "unreadable") == ["dangling.md", "loop1.md", "loop2.md"]
