@@ -441,6 +441,10 @@ class SearchResult:
 _BLOCKS = (("question", "words"), ("question_chars", "chars"), ("answer", "words"), ("page", "page"))
 
 
+#: Terms of a page kept in the ``page`` block (its most frequent ones); bounds memory for huge pages.
+MAX_PAGE_TERMS = 500
+
+
 class TfidfRetriever:
     """Rank FAQ entries by TF-IDF cosine similarity to a query (see the module docstring).
 
@@ -548,6 +552,19 @@ class TfidfRetriever:
                 entry.section]
         return "\n".join([entry.answer_text, *meta])
 
+    def _page_terms(self, text: str) -> list[str]:
+        """A page's terms, limited to its :data:`MAX_PAGE_TERMS` most frequent ones.
+
+        Every phrasing row carries its page's vector, so without a cap a page with thousands of
+        questions costs rows x page vocabulary in memory.
+        """
+        terms = self._analyzer.unigrams(text)
+        counts = Counter(terms)
+        if len(counts) <= MAX_PAGE_TERMS:
+            return terms
+        keep = {t for t, _ in counts.most_common(MAX_PAGE_TERMS)}
+        return [t for t in terms if t in keep]
+
     def fit(self, kb: KnowledgeBase, alternates: Mapping[str, Sequence[str]] | None = None) -> "TfidfRetriever":
         """Learn the vocabulary and the vectors of every entry of ``kb``. Returns ``self``.
 
@@ -604,7 +621,7 @@ class TfidfRetriever:
             if w == 0:
                 continue
             analyzer = {"words": self._analyzer.terms, "chars": self._analyzer.char_terms,
-                        "page": self._analyzer.unigrams}[kind]
+                        "page": self._page_terms}[kind]
             vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None, lowercase=False,
                                   use_idf=kind != "page")
             try:

@@ -391,3 +391,14 @@ def test_search_is_fast_enough_to_never_block_a_ui(retriever):
 def test_one_shared_word_in_a_longer_question_does_not_answer(retriever):
     # README, "How the retriever scores a query": unknown query words count in the norm.
     assert retriever.search("How do I cancel my subscription and get a refund?").abstained
+
+
+def test_page_block_keeps_a_pages_most_frequent_terms_only(tmp_path):
+    # Memory guard: every row carries its page's vector; a huge page is cut to MAX_PAGE_TERMS terms.
+    from assistant.retrieval import MAX_PAGE_TERMS
+
+    text = "".join(f"## Is word{i} the question {i}?\n\nAnswer foo{i}.\n\n" for i in range(MAX_PAGE_TERMS))
+    (tmp_path / "big.md").write_text(text)
+    r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    assert len(r.vectorizers_["page"].vocabulary_) == MAX_PAGE_TERMS
+    assert r.search("is word42 the question").best.entry.question == "Is word42 the question 42?"
