@@ -94,7 +94,10 @@ class FeedbackStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
         # isolation_level=None: autocommit, each INSERT is its own transaction (committed on return).
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:  # a folder, no permission, /proc ...
+            raise sqlite3.OperationalError(f"{self.path}: cannot open the feedback database: {exc}") from exc
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.journal_mode = str(self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
@@ -162,23 +165,33 @@ class FeedbackStore:
             raise ValueError("query is empty: feedback needs the query the entry was suggested for")
         if not isinstance(entry_id, str) or not entry_id.strip():
             raise ValueError("entry_id is empty: feedback needs the FAQ entry's id")
-        cur = self._conn.execute(
+        def utf8(text: str | None) -> str | None:  # a lone surrogate cannot be stored as UTF-8
+            return None if text is None else text.encode("utf-8", "replace").decode("utf-8")
+
+        try:
+            cur = self._insert(verdict, utf8(redact(query.strip())), entry_id, utf8(question), rank, score,
+                               confidence, None if ticket is None else utf8(redact(ticket)), origin)
+        except sqlite3.OperationalError as exc:  # read-only file, disk full ...
+            raise sqlite3.OperationalError(f"{self.path}: cannot save feedback: {exc}") from exc
+        return int(cur.lastrowid)
+
+    def _insert(self, verdict, query, entry_id, question, rank, score, confidence, ticket, origin):
+        return self._conn.execute(
             "INSERT INTO feedback (created_at, verdict, query, entry_id, question, rank, score, confidence, ticket, origin)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 datetime.now(timezone.utc).isoformat(timespec="microseconds"),
                 verdict,
-                redact(query.strip()),
+                query,
                 entry_id,
                 question,
                 None if rank is None else int(rank),
                 None if score is None else float(score),
                 None if confidence is None else float(confidence),
-                None if ticket is None else redact(ticket),
+                ticket,
                 origin,
             ),
         )
-        return int(cur.lastrowid)
 
     def to_frame(self) -> pd.DataFrame:
         """Every row, oldest first, with columns :data:`COLUMNS`; ``created_at`` is a UTC datetime."""

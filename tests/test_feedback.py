@@ -133,3 +133,13 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         mine = df[df["query"].str.startswith(f"worker {w} ")]
         assert mine["query"].tolist() == [f"worker {w} query {i}" for i in range(n)]
     assert Path(path).exists()
+
+
+def test_unopenable_paths_and_odd_text_give_errors_naming_the_path(tmp_path):
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError, match=str(tmp_path)):
+        FeedbackStore(tmp_path)  # a folder, not a database file
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.record("lone \ud800 surrogate", "e#1", "accepted")
+    assert store.to_frame()["query"].tolist() == ["lone ? surrogate"]
