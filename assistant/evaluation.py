@@ -10,6 +10,7 @@ The eval set format (``../shared/eval/questions-dev.csv``) is a CSV with columns
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import time
@@ -65,41 +66,53 @@ def read_eval_csv(source: str | Path | io.TextIOBase) -> list[EvalQuestion]:
     Raises
     ------
     ValueError
-        Naming the file (and line) when a column is missing or a ``query`` is empty.
+        Naming the file (and line) when a column is missing, a ``query`` is empty or the bytes
+        are not UTF-8 (``eval.csv:3: not UTF-8 (byte 0xe9); save the file as UTF-8``).
     OSError
         When the file cannot be read.
     """
     name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<eval>")
-    fh = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
+    if isinstance(source, (str, Path)):
+        raw = Path(source).read_bytes().removeprefix(codecs.BOM_UTF8)
+        try:
+            fh: Any = io.StringIO(raw.decode("utf-8"), newline="")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise ValueError(f"{name}:{line}: not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8") from None
+    else:
+        fh = source
+    reader = csv.reader(fh)
     try:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{name}: the eval file is empty (expected a header: query,expected,kind)")
-        cols = [h.strip().lower() for h in header]
-        missing = [c for c in ("query", "expected") if c not in cols]
-        if missing:
-            raise ValueError(f"{name}:1: missing column(s) {', '.join(missing)} "
-                             f"(the header must name query and expected, e.g. query,expected,kind)")
-        qi, ei = cols.index("query"), cols.index("expected")
-        ki = cols.index("kind") if "kind" in cols else None
-        out: list[EvalQuestion] = []
-        start = reader.line_num + 1
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if not any(f.strip() for f in record):
-                continue
-            record += [""] * (len(cols) - len(record))
-            query = record[qi]
-            if not query.strip():
-                raise ValueError(f"{name}:{line}: the query is empty")
-            expected = [q.strip() for q in record[ei].split(SEPARATOR.strip()) if q.strip()]
-            kind = record[ki].strip() if ki is not None else ""
-            out.append(EvalQuestion(query, expected, kind or ("" if expected else "out_of_scope"), line))
-        return out
-    finally:
-        if fh is not source:
-            fh.close()
+        return _read_eval_records(reader, name)
+    except UnicodeDecodeError as exc:  # a stream decoded in chunks: the line is not known
+        raise ValueError(f"{name}: not UTF-8 (byte {exc.object[exc.start]:#04x}); save the file as UTF-8") from None
+
+
+def _read_eval_records(reader: Any, name: str) -> list[EvalQuestion]:
+    header = next(reader, None)
+    if header is None:
+        raise ValueError(f"{name}: the eval file is empty (expected a header: query,expected,kind)")
+    cols = [h.strip().lower() for h in header]
+    missing = [c for c in ("query", "expected") if c not in cols]
+    if missing:
+        raise ValueError(f"{name}:1: missing column(s) {', '.join(missing)} "
+                         f"(the header must name query and expected, e.g. query,expected,kind)")
+    qi, ei = cols.index("query"), cols.index("expected")
+    ki = cols.index("kind") if "kind" in cols else None
+    out: list[EvalQuestion] = []
+    start = reader.line_num + 1
+    for record in reader:
+        line, start = start, reader.line_num + 1
+        if not any(f.strip() for f in record):
+            continue
+        record += [""] * (len(cols) - len(record))
+        query = record[qi]
+        if not query.strip():
+            raise ValueError(f"{name}:{line}: the query is empty")
+        expected = [q.strip() for q in record[ei].split(SEPARATOR.strip()) if q.strip()]
+        kind = record[ki].strip() if ki is not None else ""
+        out.append(EvalQuestion(query, expected, kind or ("" if expected else "out_of_scope"), line))
+    return out
 
 
 def _resolve(questions: list[EvalQuestion], entries: Iterable[FaqEntry], source: str) -> list[list[str]]:

@@ -21,6 +21,7 @@ account), lowers the rule 5/6 "needs a PAT" findings for that account from block
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -743,9 +744,15 @@ def load_org(path: str | Path) -> Org:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the org file: {exc.strerror or exc}") from None
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"{path}:{line}: not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8") from None
     try:
         data = load_yaml(text)
     except Exception as exc:  # yaml.YAMLError
@@ -790,33 +797,70 @@ def load_roster(path: str | Path | None = None, *, text: str | None = None) -> R
     Raises
     ------
     ValueError
-        The file cannot be read or has no ``email`` column. A bad row does not raise: it
-        becomes a :class:`RosterProblem` naming its line and field, and the other rows are kept.
+        The file cannot be read, has no ``email`` column, or its header row is not UTF-8. A bad
+        row does not raise: it becomes a :class:`RosterProblem` naming its line and field (an
+        empty email, a bad value, or bytes that are not UTF-8, reported at the line that holds
+        them), and the other rows are kept.
     """
     source = str(path) if path is not None else "<roster>"
+    bad_bytes: dict[int, int] = {}  # physical line -> first byte that is not UTF-8
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")  # type: ignore[arg-type]
+            raw = Path(path).read_bytes()  # type: ignore[arg-type]
         except OSError as exc:
             raise ValueError(f"{source}: cannot read the roster: {exc.strerror or exc}") from None
+        text, bad_bytes = _decode_lines(raw.removeprefix(codecs.BOM_UTF8))
     reader = csv.DictReader(io.StringIO(text))
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    header_end = reader.line_num
+    bad_header = [n for n in bad_bytes if n <= header_end]
+    if bad_header:
+        n = bad_header[0]
+        raise ValueError(f"{source}:{n}: not UTF-8 (byte {bad_bytes[n]:#04x}) in the header row; save the file as UTF-8")
     if "email" not in header:
         raise ValueError(f"{source}:1: the roster has no 'email' column (columns: {', '.join(ROSTER_COLUMNS)})")
     reader.fieldnames = header
     users: list[tuple[int, User]] = []
     problems: list[RosterProblem] = []
+    row_end = header_end
     for row in reader:
-        line = reader.line_num
+        row_start, row_end = row_end + 1, reader.line_num
+        line = row_end
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue
         values = {k: (row.get(k) or "").strip() for k in ROSTER_COLUMNS if k in header}
+        bad = [n for n in range(row_start, row_end + 1) if n in bad_bytes]
+        if bad:
+            field = next((k for k, v in row.items() if k is not None and "\ufffd" in (v or "")), "")
+            where = f"{field}: " if field else ""
+            problems.append(RosterProblem(source, bad[0], values.get("email", ""),
+                                          f"{where}not UTF-8 (byte {bad_bytes[bad[0]]:#04x}); save the file as UTF-8"))
+            continue
         fields = {k: v for k, v in values.items() if v != ""}
+        if "email" not in fields:
+            problems.append(RosterProblem(source, line, "", "email: required (e.g. ana@example.com)"))
+            continue
         try:
             users.append((line, User(**fields)))
         except (ValueError, TypeError) as exc:
             problems.append(RosterProblem(source, line, values.get("email", ""), str(exc)))
     return Roster(source, users, problems)
+
+
+def _decode_lines(raw: bytes) -> tuple[str, dict[int, int]]:
+    """UTF-8 text of ``raw``, lines that are not UTF-8 decoded with U+FFFD; ``{line: first bad byte}``."""
+    try:
+        return raw.decode("utf-8"), {}
+    except UnicodeDecodeError:
+        pass
+    lines, bad = [], {}
+    for n, part in enumerate(raw.split(b"\n"), 1):  # a UTF-8 sequence never spans a newline byte
+        try:
+            lines.append(part.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad[n] = part[exc.start]
+            lines.append(part.decode("utf-8", "replace"))
+    return "\n".join(lines), bad
 
 
 def _user_from_mapping(data: Mapping[str, Any]) -> User:

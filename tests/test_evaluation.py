@@ -194,3 +194,14 @@ def test_authored_questions_keep_their_floor(kb):
     assert m["top1"] >= 0.85 and m["top3"] >= 0.94
     assert m["oos_auroc"] >= 0.9
     assert m["answered_in_scope"] >= 0.85 and m["abstained_out_of_scope"] >= 0.75
+
+
+def test_read_eval_csv_not_utf8_names_file_and_line(small_kb, tmp_path, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("query,expected,kind\nhow to reset,,short\ncaf\xe9 widgets,,short\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1.csv:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8"):
+        read_eval_csv(path)
+    with pytest.raises(ValueError, match=r"<eval>: not UTF-8 \(byte 0xe9\)"):
+        read_eval_csv(io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
+    assert cli.main(["eval", str(path), "--kb", str(small_kb.root)]) == 2
+    assert f"{path}:3: not UTF-8 (byte 0xe9)" in capsys.readouterr().err

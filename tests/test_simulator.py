@@ -443,3 +443,42 @@ def test_roster_says_why_it_is_not_ready(sim):
     assert off.explain()[-1] == "Ready: no (SSO is off)."
     on = sim.simulate_roster({"sso": "enforced", "verified_domains": ["example.com"]}, roster)
     assert on.summary["ready"] is True and on.summary["not_ready_because"] == []
+
+
+def test_load_org_not_utf8_names_file_and_line(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_bytes("plan: business\nsso: enforced\n# owner: Ren\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"org.yaml:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8"):
+        load_org(path)
+
+
+def test_roster_not_utf8_rows_are_problems_and_other_rows_kept(tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_bytes("\ufeffemail,uses,name\nana@example.com,cli,Ana\nbob@example.com,cli,Jos\xe9\n"
+                     "\xe9va@example.com,cli,Eva\ncara@example.com,desktop,Cara\n".encode("utf-8")
+                     .replace("\xe9".encode("utf-8"), b"\xe9"))
+    roster = load_roster(path)
+    assert [(line, u.email) for line, u in roster.users] == [(2, "ana@example.com"), (5, "cara@example.com")]
+    assert [str(p) for p in roster.problems] == [
+        f"{path}:3: name: not UTF-8 (byte 0xe9); save the file as UTF-8",
+        f"{path}:4: email: not UTF-8 (byte 0xe9); save the file as UTF-8"]
+    (tmp_path / "header.csv").write_bytes(b"e\xe9mail,uses\nana@example.com,cli\n")
+    with pytest.raises(ValueError, match=r"header.csv:1: not UTF-8 \(byte 0xe9\) in the header row"):
+        load_roster(tmp_path / "header.csv")
+
+
+def test_roster_row_without_email_says_email_required():
+    roster = load_roster(text="email,has_pat,uses\n,yes,cli\nana@example.com,,\n")
+    assert [line for line, _ in roster.users] == [3]
+    assert [str(p) for p in roster.problems] == ["<roster>:2: email: required (e.g. ana@example.com)"]
+
+
+def test_cli_not_utf8_org_is_exit_2_and_roster_rows_are_warnings(tmp_path, capsys):
+    org, users = tmp_path / "org.yaml", tmp_path / "users.csv"
+    org.write_bytes(b"plan: business\nsso: enforced\nverified_domains: [example.com]\n")
+    users.write_bytes(b"email,uses,name\nana@example.com,cli,Ana\nbob@example.com,cli,Jos\xe9\n")
+    assert main(["simulate", "--org", str(org), "--roster", str(users)]) == 0
+    assert f"warning: {users}:3: name: not UTF-8 (byte 0xe9); save the file as UTF-8 (row skipped)" in capsys.readouterr().err
+    org.write_bytes(b"plan: business\nsso: enforced # Ren\xe9\n")
+    assert main(["simulate", "--org", str(org), "--roster", str(users)]) == 2
+    assert f"{org}:2: not UTF-8 (byte 0xe9)" in capsys.readouterr().err
