@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -98,14 +99,25 @@ class FeedbackStore:
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:  # a folder, no permission, /proc ...
             raise sqlite3.OperationalError(f"{self.path}: cannot open the feedback database: {exc}") from exc
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.journal_mode = str(self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-            self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
-            self._conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            raise sqlite3.DatabaseError(f"{self.path}: cannot open the feedback database: {exc}") from exc
+        # Switching to WAL and creating the schema can meet "database is locked" without waiting on
+        # the busy timeout when several processes open a new database at once: retry until timeout.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                self.journal_mode = str(self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+                self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
+                self._conn.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                self._conn.close()
+                raise sqlite3.OperationalError(f"{self.path}: cannot open the feedback database: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                self._conn.close()
+                raise sqlite3.DatabaseError(f"{self.path}: cannot open the feedback database: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"FeedbackStore({str(self.path)!r})"
