@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 from .evaluation import evaluate, read_eval_csv
 from .knowledge_base import KnowledgeBase, KnowledgeBaseError
+from .rendering import plural as _plural
 from .retrieval import SearchResult, TfidfRetriever
 from .simulator import Org, Outcome, RosterResult, Simulator, User, explain, load_org, load_roster
 
@@ -108,10 +109,6 @@ def format_result(result: SearchResult, width: int = 88) -> str:
         lines.append(f"  {m.rank}. [{m.confidence:.2f}] {textwrap.shorten(m.entry.question, width - 12)}")
         lines.append(f"       {m.entry.source}:{m.entry.line}")
     return "\n".join(lines)
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # --- kb -------------------------------------------------------------------------------------
@@ -398,9 +395,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 # --- entry point --------------------------------------------------------------------------------
 
 #: Each function adds one subcommand; keep this list in the order ``--help`` shows them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_ask, _add_kb, _add_simulate]
-COMMANDS.append(_add_eval)
-COMMANDS += [_add_coverage, _add_lint]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_ask, _add_kb, _add_eval, _add_simulate, _add_coverage, _add_lint,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

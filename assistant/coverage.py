@@ -46,6 +46,7 @@ from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
 from .knowledge_base import KnowledgeBase
+from .rendering import plural as _plural
 from .retrieval import TfidfRetriever
 from .tickets import clean_ticket, redact
 
@@ -82,11 +83,6 @@ TicketSource = Union[str, Path, pd.DataFrame, Sequence[str]]
 
 class TicketsError(ValueError):
     """The tickets cannot be read at all (missing file, no header, unknown column, unsupported format)."""
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    """``"1 ticket"``, ``"2 tickets"``; ``many`` for irregular plurals (``entry``/``entries``)."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _one_line(text: str, width: int) -> str:

@@ -74,6 +74,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from .knowledge_base import FAQ_SUFFIXES, KnowledgeBase, KnowledgeBaseError, default_kb_path, find_faq_files
 from .parsing import FaqEntry, Problem, is_question, load_yaml, normalize_source, slugify
+from .rendering import plural as _plural
 from .retrieval import SYNONYMS_FILE, load_synonyms
 
 try:  # Python 3.11+
@@ -149,10 +150,6 @@ class LintReport:
                      f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
                      f"{counts['info']} info")
         return "\n".join(lines)
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # --- one page --------------------------------------------------------------------------------

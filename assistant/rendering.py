@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-__all__ = ["render_markdown", "escape", "safe_url", "ALLOWED_TAGS", "ALLOWED_ATTRIBUTES", "URL_SCHEMES"]
+__all__ = ["render_markdown", "escape", "plural", "safe_url", "ALLOWED_TAGS", "ALLOWED_ATTRIBUTES", "URL_SCHEMES"]
 
 #: URL schemes a rendered link or image may use.
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -143,3 +143,8 @@ def render_markdown(md: str, *, base_url: str | None = None) -> str:
         strip_comments=True,
         link_rel="noopener noreferrer",
     )
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``"1 ticket"``, ``"2 tickets"``; ``many`` for irregular plurals (``entry``/``entries``)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
