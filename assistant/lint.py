@@ -75,7 +75,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from .knowledge_base import FAQ_SUFFIXES, KnowledgeBase, KnowledgeBaseError, default_kb_path, find_faq_files
 from .parsing import FaqEntry, Problem, is_question, load_yaml, normalize_source, slugify
 from .rendering import plural as _plural
-from .retrieval import SYNONYMS_FILE, load_synonyms
+from .synonyms import SYNONYMS_FILE, load_synonyms
 
 try:  # Python 3.11+
     import tomllib

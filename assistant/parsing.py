@@ -63,6 +63,10 @@ from markdown_it.common.html_blocks import block_names as _HTML_BLOCK_NAMES
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
+from .entries import FaqEntry, _as_list
+from .files import YamlTooLargeError, _FaqYamlLoader, load_yaml
+from .problems import Problem
+
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
@@ -139,91 +143,6 @@ _HTML_NAMES = frozenset(_HTML_BLOCK_NAMES) | frozenset(
 
 
 @dataclass
-class Problem:
-    """One thing wrong with an FAQ file.
-
-    ``line`` is 1-based (``None`` when unknown); ``severity`` is ``"error"``,
-    ``"warning"`` or ``"info"``; ``code`` is a short stable identifier.
-    """
-
-    file: str
-    line: int | None
-    severity: str
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.message} [{self.code}]"
-
-
-@dataclass
-class FaqEntry:
-    """One question and its answer.
-
-    Attributes
-    ----------
-    id : str
-        Stable id: document path relative to the knowledge-base root without the
-        ``.md`` suffix, ``#``, and the question's anchor,
-        e.g. ``security/single-sign-on/enforcement-faqs#is-dns-verification-required-to-enable-sso``.
-    question : str
-        The question text: inline markup, a ``Q:`` label and a trailing ``{ #id }`` removed.
-    answer_markdown : str
-        The answer's markdown source, as written (a collapsible block's body is dedented;
-        reference-style link definitions it uses from elsewhere on the page are appended).
-    answer_text : str
-        The answer as readable plain text: no shortcodes, alert markers or ``A:`` labels.
-    links : list of dict
-        ``{"text": str, "target": str}`` for each link in the answer (reference links resolved).
-    source : str
-        The page's path relative to the knowledge-base root (POSIX separators).
-    line : int
-        1-based line of the question in ``source``.
-    anchor : str
-        The explicit anchor (``{#id}``, ``<h3 name=...>``) or the GitHub/Hugo slug of the question.
-    section : str
-        Non-question headings above the question, joined with `` > `` ("" if none).
-    url : str or None
-        Page URL (front matter ``url``, else the first ``aliases`` item) plus ``#anchor``.
-    alternate_questions : list of str
-        Other phrasings of the question given by the FAQ author.
-    front_matter : dict
-        The page's front matter (``title``, ``description``, ``keywords``, ``tags`` ...).
-    """
-
-    id: str
-    question: str
-    answer_markdown: str
-    answer_text: str
-    source: str
-    line: int
-    anchor: str
-    section: str = ""
-    links: list[dict[str, str]] = field(default_factory=list)
-    url: str | None = None
-    alternate_questions: list[str] = field(default_factory=list)
-    front_matter: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        return str(self.front_matter.get("title") or "")
-
-    @property
-    def keywords(self) -> list[str]:
-        return _as_list(self.front_matter.get("keywords"))
-
-    @property
-    def tags(self) -> list[str]:
-        return _as_list(self.front_matter.get("tags"))
-
-    @property
-    def citation(self) -> str:
-        """Where a reader can find the entry: its URL, else ``source:line``."""
-        return self.url or f"{self.source}:{self.line}"
-
-
-@dataclass
 class ParsedPage:
     """Result of parsing one page: its front matter, entries and problems.
 
@@ -239,87 +158,9 @@ class ParsedPage:
     question_level: int | None = None
 
 
-# --- YAML that keeps what the author wrote --------------------------------------------------
-
-
-class _FaqYamlLoader(yaml.SafeLoader):
-    """Safe YAML loader where only ``true``/``false`` are booleans and dates stay strings.
-
-    YAML 1.1 turns ``NO``, ``yes``, ``on`` into booleans and ``2024-01-01`` into a date;
-    FAQ authors mean the strings they wrote (``region: NO`` is Norway).
-    """
-
-
-_FaqYamlLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-for _ch in "tTfF":
-    _FaqYamlLoader.yaml_implicit_resolvers.setdefault(_ch, []).append(("tag:yaml.org,2002:bool", _BOOL_RE))
-
-
-#: A YAML value that would expand to more nodes than this is refused: nested aliases (``*name``)
-#: expand exponentially ("billion laughs") and hang whoever walks the value.
-MAX_YAML_NODES = 100_000
-
-
-class YamlTooLargeError(yaml.YAMLError):
-    """A YAML text whose value expands to more than :data:`MAX_YAML_NODES` nodes."""
-
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    key = id(node)
-    if key not in memo:
-        memo[key] = 1  # a cycle counts once
-        if isinstance(node, yaml.SequenceNode):
-            memo[key] += sum(_expanded_size(c, memo) for c in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            memo[key] += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-        if memo[key] > MAX_YAML_NODES:
-            line = node.start_mark.line + 1
-            raise YamlTooLargeError(f"the value at line {line} expands to more than {MAX_YAML_NODES:,} items "
-                                    "(aliases nested in aliases?): refused; write the values out")
-    return memo[key]
-
-
-def load_yaml(text: str) -> Any:
-    """Load YAML with :class:`_FaqYamlLoader` (strings stay strings).
-
-    Raises ``yaml.YAMLError``; :class:`YamlTooLargeError` when aliases would expand the value past
-    :data:`MAX_YAML_NODES` nodes.
-    """
-    loader = _FaqYamlLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            _expanded_size(node, {})
-        except RecursionError:
-            raise YamlTooLargeError("the value nests too deeply: refused") from None
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
 # --- text helpers --------------------------------------------------------------------------------
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v is not None]
-    return [str(value)]
 
 
 def slugify(text: str) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
 
-from .parsing import FaqEntry
+from .entries import FaqEntry, entry_link
 from .rendering import safe_url
 from .retrieval import SearchResult, TfidfRetriever
 from .tickets import clean_ticket, split_questions
@@ -93,20 +93,6 @@ def analyse_ticket(ticket: str, retriever: TfidfRetriever, top_k: int = 3) -> Ti
     cleaned = clean_ticket(ticket)
     questions = split_questions(cleaned) or [cleaned]
     return TicketAnalysis(ticket, cleaned, [QuestionSuggestions(q, retriever.search(q, top_k=top_k)) for q in questions])
-
-
-def entry_link(entry: FaqEntry, site_url: str | None = None) -> str | None:
-    """The entry's absolute http(s) page URL (with ``#anchor``), or ``None`` when it has none.
-
-    ``entry.url`` comes from the page's front matter (``url``, else the first ``aliases``). A
-    site-relative URL such as ``/single-sign-on/enforcement-faqs/#anchor`` is resolved against
-    ``site_url`` (e.g. ``https://docs.example.com/``); without ``site_url`` it is not a link.
-    """
-    if not entry.url:
-        return None
-    url = urljoin(site_url, entry.url) if site_url else entry.url
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def cite(entry: FaqEntry, site_url: str | None = None) -> str:

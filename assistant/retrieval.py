@@ -45,6 +45,7 @@ from sklearn.preprocessing import normalize
 
 from .knowledge_base import KnowledgeBase
 from .parsing import FaqEntry, Problem, load_yaml
+from .synonyms import SYNONYMS_FILE, load_synonyms
 from .tickets import clean_ticket
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
 ]
 
 #: Name of the synonym file the retriever reads from the knowledge-base folder.
-SYNONYMS_FILE = "synonyms.yaml"
 #: Characters of a query read before ticket cleaning, and after it: longer input is cut.
 MAX_INPUT_CHARS = 100_000
 MAX_QUERY_CHARS = 4_000
@@ -156,44 +156,6 @@ def _is_content(token: str) -> bool:
 
 
 # --- synonyms ----------------------------------------------------------------------------------
-
-
-def load_synonyms(path: str | Path) -> dict[str, list[str]]:
-    """Read a synonym file: a YAML mapping of concept -> list of words and phrases.
-
-    ``sso: [single sign-on, saml]`` makes ``sso``, ``single sign-on`` and ``saml`` one concept.
-    Returns ``{concept: [phrases]}``.
-
-    Raises
-    ------
-    ValueError
-        Naming the file (and line) when the YAML does not parse, is not a mapping, or a
-        group is not a list of strings.
-    OSError
-        When the file cannot be read.
-    """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ValueError(f"{where}: synonym file does not parse as YAML: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: synonym file must map a concept to a list of synonyms, "
-                         f"got a {type(data).__name__}")
-    groups: dict[str, list[str]] = {}
-    for key, value in data.items():
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-            raise ValueError(f"{path}: synonym group {key!r} must be a list of words or phrases "
-                             f"(e.g. {key}: [first synonym, second synonym])")
-        groups[str(key)] = [str(v) for v in value]
-    return groups
 
 
 SynonymSource = Union[str, Path, Mapping[str, Sequence[str]], None]
