@@ -7,19 +7,19 @@ Exit codes: 0 success, 1 a check failed (e.g. lint errors), 2 bad usage or input
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import textwrap
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from .evaluation import evaluate, read_eval_csv
-from .knowledge_base import KnowledgeBase, KnowledgeBaseError
+from .problems import KnowledgeBaseError
 from .rendering import plural as _plural
-from .retrieval import SearchResult, TfidfRetriever
-from .simulator import Org, Outcome, RosterResult, Simulator, User, explain, load_org, load_roster
+
+if TYPE_CHECKING:  # each command imports what it needs when it runs, so --help stays fast
+    from .knowledge_base import KnowledgeBase
+    from .retrieval import TfidfRetriever
 
 
 class CliError(Exception):
@@ -27,8 +27,12 @@ class CliError(Exception):
 
 
 def _load_kb(path: str | None) -> KnowledgeBase:
+    """The knowledge base in ``--kb``, else ``$FAQ_ASSISTANT_KB``, else the bundled one."""
+    from .config import Settings
+    from .knowledge_base import KnowledgeBase
+
     try:
-        kb = KnowledgeBase.load(path)
+        kb = KnowledgeBase.load(path or Settings.from_env().kb)
     except KnowledgeBaseError as exc:
         raise CliError(str(exc)) from None
     for p in kb.problems:
@@ -38,6 +42,8 @@ def _load_kb(path: str | None) -> KnowledgeBase:
 
 
 def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
+    from .retrieval import TfidfRetriever
+
     if not len(kb):
         where = ", ".join(sorted({p.file for p in kb.problems if p.code == "no-entries"})) or str(kb.root)
         raise CliError(f"{where}: the knowledge base has no FAQ entries (no question headings found)")
@@ -50,7 +56,7 @@ def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
 
 
 def _add_kb_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kb", metavar="DIR", help="folder of FAQ markdown files, read recursively (default: the bundled KB)")
+    p.add_argument("--kb", metavar="DIR", help="folder of FAQ markdown files, read recursively (default: $FAQ_ASSISTANT_KB, else the bundled KB)")
 
 
 # --- ask ------------------------------------------------------------------------------------
@@ -73,42 +79,14 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         raise CliError("the query is empty: pass a question, e.g. faq-assistant ask \"Can I enforce SSO?\"")
     if args.top_k < 1:
         raise CliError(f"-k must be at least 1, got {args.top_k}")
-    result = _retriever(_load_kb(args.kb)).search(query, top_k=args.top_k)
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    from .tickets import clean_ticket
+
+    result = _retriever(_load_kb(args.kb)).search(clean_ticket(query), top_k=args.top_k)
+    if args.json:  # "query": the text as given, not the cleaned ticket that was searched
+        print(json.dumps({**result.to_dict(), "query": query}, ensure_ascii=False, indent=2))
     else:
-        print(format_result(result))
+        print(result.to_text())
     return 0
-
-
-def format_result(result: SearchResult, width: int = 88) -> str:
-    """Human-readable text for a search result (best entry in full, then candidates)."""
-    lines: list[str] = []
-    best = result.best
-    if best is None:
-        return "The knowledge base is empty."
-    if result.abstained:
-        lines.append(f"No FAQ entry answers this confidently (best confidence {best.confidence:.2f}, "
-                     f"below the threshold). Closest candidates:")
-        rest = result.matches
-    else:
-        e = best.entry
-        lines += [f"Best match (confidence {best.confidence:.2f}, score {best.score:.3f})", "", f"Q: {e.question}", ""]
-        for para in e.answer_text.split("\n"):
-            lines.append(textwrap.fill(para, width, initial_indent="   ", subsequent_indent="   ")
-                         if para.strip() else "")
-        lines += ["", f"Source: {e.source}:{e.line}"]
-        if e.url:
-            lines.append(f"URL:    {e.url}")
-        if best.terms:
-            lines.append(f"Why:    matched {', '.join(best.terms)}")
-        rest = result.matches[1:]
-        if rest:
-            lines += ["", "Other candidates:"]
-    for m in rest:
-        lines.append(f"  {m.rank}. [{m.confidence:.2f}] {textwrap.shorten(m.entry.question, width - 12)}")
-        lines.append(f"       {m.entry.source}:{m.entry.line}")
-    return "\n".join(lines)
 
 
 # --- kb -------------------------------------------------------------------------------------
@@ -205,6 +183,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if not args.roster and not args.email:
         raise CliError("pass --email for one user or --roster FILE for many, "
                        "e.g. faq-assistant simulate --sso enforced --verified-domain example.com --email ana@example.com")
+    from .simulator import Org, Simulator, User, load_org, load_roster  # only this command needs the simulator
+
     try:
         org = load_org(args.org) if args.org else Org(**org_fields)
         roster = load_roster(args.roster) if args.roster else None
@@ -214,59 +194,27 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     kb = _load_kb(args.kb)
     simulator = Simulator(kb)
     if roster is None:
-        _print_outcome(simulator.simulate(org, user), kb, args.format)
+        outcome = simulator.simulate(org, user)
+        if args.format == "json":
+            print(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+        elif args.format == "csv":
+            sys.stdout.write(outcome.to_csv())
+        else:
+            print(outcome.to_text(kb))
         return 0
-    for problem in roster.problems:
-        print(f"warning: {problem} (row skipped)", file=sys.stderr)
+    for p in roster.problems:
+        print(f"warning: {p.file}:{p.line}: {p.message} (row skipped)", file=sys.stderr)
     if not roster.users and not roster.problems:
         raise CliError(f"{args.roster}: the roster has no users (one row per user under a header row)")
-    _print_roster(simulator.simulate_roster(org, roster), args.format)
-    return 0
-
-
-def _print_outcome(outcome: Outcome, kb: KnowledgeBase, fmt: str) -> None:
-    if fmt == "json":
-        print(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":
-        row = {k: "; ".join(v) if isinstance(v, list) else v for k, v in outcome.to_dict().items()
-               if k not in ("findings", "org", "user")}
-        row["findings"] = "; ".join(f"{f.severity}:{f.code}" for f in outcome.findings)
-        w = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
-        w.writeheader()
-        w.writerow(row)
-        return
-    lines = [textwrap.fill(s, 88) for s in explain(outcome)] + [""]
-    rows = outcome.rows()
-    width = max(len(label) for label, _ in rows)
-    lines += [f"  {label:{width}}  {value}" for label, value in rows]
-    if outcome.findings:
-        lines += ["", "Findings:"]
-    for f in outcome.findings:
-        lines.append(textwrap.fill(f"[{f.severity}] {f.code}: {f.message}", 88, subsequent_indent="    "))
-        for entry_id in f.citations:
-            e = kb[entry_id]
-            lines.append(f"    cites: {textwrap.shorten(e.question, 70)} ({e.source}:{e.line})")
-    print("\n".join(lines))
-
-
-def _print_roster(result: RosterResult, fmt: str) -> None:
-    if fmt == "json":
+    result = simulator.simulate_roster(org, roster)
+    if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    flat = result.frame.copy()
-    for col in ("web_sign_in", "cli_sign_in", "blocked_uses", "blockers", "warnings"):
-        flat[col] = flat[col].map(lambda v: "; ".join(v) if isinstance(v, list) else "")
-    if fmt == "csv":
-        sys.stdout.write(flat.to_csv(index=False))
-        print("\n".join(result.explain()), file=sys.stderr)
-        return
-    shown = flat[["line", "email", "account", "web_sign_in", "cli_sign_in", "blocked_uses", "blockers", "error"]]
-    shown = shown.fillna("").rename(columns={"web_sign_in": "web", "cli_sign_in": "cli", "blocked_uses": "loses"})
-    shown["error"] = shown["error"].map(lambda e: textwrap.shorten(e, 40, placeholder="...") if e else "")
-    print("\n".join(result.explain()))
-    print()
-    print(shown.to_string(index=False))
+    elif args.format == "csv":
+        sys.stdout.write(result.to_csv())
+        print(result.to_text(table=False), file=sys.stderr)
+    else:
+        print(result.to_text())
+    return 0
 
 
 # --- eval -----------------------------------------------------------------------------------
@@ -286,6 +234,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, read_eval_csv
+
     try:
         questions = read_eval_csv(args.file)
     except OSError as exc:
@@ -299,7 +249,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         evaluation = evaluate(_retriever(kb), questions, kb, source=args.file)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    print(json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2) if args.json else evaluation.report())
+    print(json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2) if args.json else evaluation.to_text())
     return 0
 
 
@@ -332,7 +282,8 @@ def _add_coverage(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from .coverage import DEFAULT_MARGIN, TicketsError, analyze_coverage
+    from .coverage import DEFAULT_MARGIN, analyze_coverage
+    from .problems import TicketsError
 
     if not 0.0 <= args.threshold <= 1.0:
         raise CliError(f"--threshold is a confidence between 0 and 1, got {args.threshold}")
@@ -341,14 +292,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     retriever = _retriever(_load_kb(args.kb))
     try:
         report = analyze_coverage(args.tickets, retriever, text_columns=args.text_columns,
-                                  threshold=args.threshold,
+                                  min_confidence=args.threshold,
                                   margin=DEFAULT_MARGIN if args.margin is None else args.margin)
     except TicketsError as exc:
         raise CliError(str(exc)) from None
     if not report.n_tickets:
         for b in report.bad_rows:
-            print(f"{args.tickets}: row {b.row}: {b.reason}", file=sys.stderr)
-        raise CliError(f"{args.tickets}: no ticket could be analysed ({_plural(len(report.bad_rows), 'bad row')})")
+            print(f"{args.tickets}: row {b.line}: {b.message}", file=sys.stderr)
+        raise CliError(f"{args.tickets}: no ticket could be analyzed ({_plural(len(report.bad_rows), 'bad row')})")
     if args.html:
         try:
             Path(args.html).write_text(report.to_html(title=f"FAQ coverage of {Path(args.tickets).name}"),

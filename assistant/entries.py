@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["FaqEntry", "entry_link"]
+__all__ = ["FaqEntry", "entry_link", "as_list"]
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
+    """A front-matter value as a list of strings: ``"a, b"`` -> ``["a", "b"]``, a list as is, ``None`` -> ``[]``."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -77,11 +78,11 @@ class FaqEntry:
 
     @property
     def keywords(self) -> list[str]:
-        return _as_list(self.front_matter.get("keywords"))
+        return as_list(self.front_matter.get("keywords"))
 
     @property
     def tags(self) -> list[str]:
-        return _as_list(self.front_matter.get("tags"))
+        return as_list(self.front_matter.get("tags"))
 
     @property
     def citation(self) -> str:

@@ -5,12 +5,13 @@ The eval set format (``../shared/eval/questions-dev.csv``) is a CSV with columns
 `` || ``; empty when the knowledge base does not answer it) and optionally ``kind``
 (paraphrase, short, typo, ticket, out_of_scope ...).
 
-:func:`evaluate` returns an :class:`Evaluation`: the overall metrics and one row per question.
+:func:`evaluate` measures what ``faq-assistant ask`` does: each query is cleaned once
+(:func:`assistant.tickets.clean_ticket`) and searched. It returns an :class:`Evaluation`: the
+overall metrics and one row per question; :meth:`Evaluation.to_text` is the ``eval`` command's text.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import time
@@ -23,8 +24,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from .parsing import FaqEntry
-from .retrieval import SearchResult
+from .entries import FaqEntry
+from .files import decode, shown_path
+from .problems import InputFileError, Problem
+from .results import SearchResult
+from .tickets import clean_ticket
 
 __all__ = ["Evaluation", "EvalQuestion", "read_eval_csv", "evaluate", "METRIC_KEYS", "SEPARATOR", "MRR_DEPTH"]
 
@@ -65,38 +69,51 @@ def read_eval_csv(source: str | Path | io.TextIOBase) -> list[EvalQuestion]:
 
     Raises
     ------
-    ValueError
-        Naming the file (and line) when a column is missing, a ``query`` is empty or the bytes
-        are not UTF-8 (``eval.csv:3: not UTF-8 (byte 0xe9); save the file as UTF-8``).
+    InputFileError
+        (a ``ValueError``) Naming the file (and line) when a column is missing, a ``query`` is
+        empty or the bytes are not UTF-8 (``eval.csv:3: not UTF-8 (byte 0xe9); save the file as
+        UTF-8``): an eval file is never scored with replaced text.
     OSError
         When the file cannot be read.
     """
-    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<eval>")
     if isinstance(source, (str, Path)):
-        raw = Path(source).read_bytes().removeprefix(codecs.BOM_UTF8)
-        try:
-            fh: Any = io.StringIO(raw.decode("utf-8"), newline="")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            raise ValueError(f"{name}:{line}: not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8") from None
+        name = shown_path(source)
+        raw = Path(source).read_bytes()
+        text, problems = decode(raw, name)  # the one UTF-8 policy: BOM dropped, bad bytes found
+        if problems:
+            raise _not_utf8(problems[0], raw)
+        fh: Any = io.StringIO(text, newline="")
     else:
+        name = getattr(source, "name", "<eval>")
         fh = source
     reader = csv.reader(fh)
     try:
         return _read_eval_records(reader, name)
     except UnicodeDecodeError as exc:  # a stream decoded in chunks: the line is not known
-        raise ValueError(f"{name}: not UTF-8 (byte {exc.object[exc.start]:#04x}); save the file as UTF-8") from None
+        raise InputFileError(f"not UTF-8 (byte {exc.object[exc.start]:#04x}); save the file as UTF-8",
+                             file=name) from None
+
+
+def _not_utf8(problem: Problem, raw: bytes) -> InputFileError:
+    """:func:`decode`'s ``not-utf8`` warning as an error naming the file, the line and the byte."""
+    row = raw.split(b"\n")[problem.line - 1]
+    try:
+        row.decode("utf-8")
+        byte = ""
+    except UnicodeDecodeError as exc:
+        byte = f" (byte {row[exc.start]:#04x})"
+    return InputFileError(f"not UTF-8{byte}; save the file as UTF-8", file=problem.file, line=problem.line)
 
 
 def _read_eval_records(reader: Any, name: str) -> list[EvalQuestion]:
     header = next(reader, None)
     if header is None:
-        raise ValueError(f"{name}: the eval file is empty (expected a header: query,expected,kind)")
+        raise InputFileError("the eval file is empty (expected a header: query,expected,kind)", file=name)
     cols = [h.strip().lower() for h in header]
     missing = [c for c in ("query", "expected") if c not in cols]
     if missing:
-        raise ValueError(f"{name}:1: missing column(s) {', '.join(missing)} "
-                         f"(the header must name query and expected, e.g. query,expected,kind)")
+        raise InputFileError(f"missing column(s) {', '.join(missing)} "
+                             f"(the header must name query and expected, e.g. query,expected,kind)", file=name, line=1)
     qi, ei = cols.index("query"), cols.index("expected")
     ki = cols.index("kind") if "kind" in cols else None
     out: list[EvalQuestion] = []
@@ -108,7 +125,7 @@ def _read_eval_records(reader: Any, name: str) -> list[EvalQuestion]:
         record += [""] * (len(cols) - len(record))
         query = record[qi]
         if not query.strip():
-            raise ValueError(f"{name}:{line}: the query is empty")
+            raise InputFileError("the query is empty", file=name, line=line)
         expected = [q.strip() for q in record[ei].split(SEPARATOR.strip()) if q.strip()]
         kind = record[ki].strip() if ki is not None else ""
         out.append(EvalQuestion(query, expected, kind or ("" if expected else "out_of_scope"), line))
@@ -123,9 +140,9 @@ def _resolve(questions: list[EvalQuestion], entries: Iterable[FaqEntry], source:
         for text in q.expected:
             entry_id = by_text.get(" ".join(text.split()))
             if entry_id is None:
-                where = f"{source}:{q.line}" if q.line else source
-                raise ValueError(f"{where}: expected question {text!r} is not in the knowledge base "
-                                 f"(the expected column must hold exact FAQ question texts, joined by ' || ')")
+                raise InputFileError(f"expected question {text!r} is not in the knowledge base (the expected "
+                                     f"column must hold exact FAQ question texts, joined by ' || ')",
+                                     file=source, line=q.line)
             row.append(entry_id)
         ids.append(row)
     return ids
@@ -179,8 +196,8 @@ class Evaluation:
                 out[key] = round(float(v), 4) if isinstance(v, (float, np.floating)) else v
         return out
 
-    def report(self, width: int = 100) -> str:
-        """The ``eval`` command's text: one metric per line, a per-kind table, then the misses."""
+    def to_text(self, width: int = 100) -> str:
+        """The ``eval`` command's text: one metric per line, a per-kind table, then the misses (cut to ``width``)."""
         m = self.metrics
         n_ans = int(self.rows["answerable"].sum()) if len(self.rows) else 0
         lines = [f"{'n':24}{m['n']}  ({n_ans} answerable, {m['n'] - n_ans} out of scope)"]
@@ -215,28 +232,36 @@ def _share(mask: np.ndarray) -> float | None:
 
 
 def evaluate(retriever: Searcher, questions: Iterable[EvalQuestion] | Iterable[Mapping[str, Any]],
-             entries: Iterable[FaqEntry] | None = None, *, source: str = "<eval>") -> Evaluation:
+             entries: Iterable[FaqEntry] | None = None, *, source: str = "<eval>",
+             clean_queries: bool = True) -> Evaluation:
     """Search every question with ``retriever`` and measure the results.
 
     Parameters
     ----------
     retriever : object with ``search(query, top_k) -> SearchResult``
-        Fitted; searched with ``top_k=10``, one call per question (timed; one untimed warm-up call).
+        Fitted; searched with ``top_k=10``, one call per question (timed together with the
+        query's cleaning; one untimed warm-up call).
     questions : iterable of EvalQuestion (or dicts with ``query``, ``expected`` list, ``kind``)
     entries : iterable of FaqEntry, optional
         The knowledge base the ``expected`` texts refer to; default ``retriever.entries_``.
     source : str
         Name used in error messages (the eval file).
+    clean_queries : bool, default True
+        Clean each query once with :func:`assistant.tickets.clean_ticket` before searching it,
+        as ``faq-assistant ask`` does. False searches the queries as written (for a searcher
+        that reads raw text, such as the baselines of ``bench/retrieval.py``).
 
     Returns
     -------
     Evaluation
-        An empty ``questions`` gives ``n == 0`` and ``None`` metrics.
+        An empty ``questions`` gives ``n == 0`` and ``None`` metrics. The rows' ``query`` is
+        the question as given (not the cleaned text).
 
     Raises
     ------
-    ValueError
-        If an ``expected`` question is not in the knowledge base (the message names it and its line).
+    InputFileError
+        (a ``ValueError``) If an ``expected`` question is not in the knowledge base (the message
+        names it, ``source`` and its line).
     """
     qs = [q if isinstance(q, EvalQuestion) else EvalQuestion(str(q["query"]), list(q.get("expected") or []),
                                                              str(q.get("kind") or ""), q.get("line"))
@@ -244,11 +269,11 @@ def evaluate(retriever: Searcher, questions: Iterable[EvalQuestion] | Iterable[M
     entries = list(entries if entries is not None else getattr(retriever, "entries_", []))
     expected_ids = _resolve(qs, entries, source)
     if qs:
-        retriever.search(qs[0].query, top_k=MRR_DEPTH)  # warm-up: caches, lazy imports
+        retriever.search(clean_ticket(qs[0].query) if clean_queries else qs[0].query, top_k=MRR_DEPTH)  # warm-up
     rows = []
     for q, ids in zip(qs, expected_ids):
         t0 = time.perf_counter()
-        result = retriever.search(q.query, top_k=MRR_DEPTH)
+        result = retriever.search(clean_ticket(q.query) if clean_queries else q.query, top_k=MRR_DEPTH)
         ms = (time.perf_counter() - t0) * 1000
         got = [m.entry.id for m in result.matches]
         rank = next((r for r, i in enumerate(got, 1) if i in ids), 0)

@@ -1,7 +1,7 @@
 """Feedback on suggested FAQ entries, stored in SQLite.
 
 Each time a support engineer accepts or dismisses a suggestion, one row is written: the query
-(and the ticket it came from, if any) redacted with :func:`assistant.tickets.redact`, the FAQ
+(and the ticket it came from, if any) redacted with :func:`assistant.redaction.redact`, the FAQ
 entry id, the verdict and the retriever's rank, score and confidence at that moment.
 
 Where the database lives (first that applies):
@@ -10,6 +10,8 @@ Where the database lives (first that applies):
 2. the ``FAQ_ASSISTANT_FEEDBACK_DB`` environment variable;
 3. ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3``, by default
    ``~/.local/share/faq-assistant/feedback.sqlite3``.
+
+(2 and 3 are :attr:`assistant.config.Settings.feedback_db`; this module reads no environment.)
 
 Several notebooks or processes may write at once: the database is in WAL mode (readers never
 block the writer) and every connection waits up to ``timeout`` seconds for the write lock instead
@@ -30,12 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tickets import redact
+from .config import Settings
+from .problems import FaqAssistantError, InputFileError
+from .redaction import redact
+from .tickets import clean_ticket
 
-__all__ = ["FeedbackStore", "default_feedback_path", "ENV_VAR", "VERDICTS", "COLUMNS"]
+__all__ = ["FeedbackStore", "VERDICTS", "COLUMNS"]
 
-#: Environment variable that overrides the default database path.
-ENV_VAR = "FAQ_ASSISTANT_FEEDBACK_DB"
 #: Allowed values of ``verdict``.
 VERDICTS = ("accepted", "dismissed")
 #: Columns of :meth:`FeedbackStore.to_frame`, in order.
@@ -60,16 +63,6 @@ CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id);
 """
 
 
-def default_feedback_path() -> Path:
-    """``$FAQ_ASSISTANT_FEEDBACK_DB``, else ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3``
-    (``XDG_DATA_HOME`` defaults to ``~/.local/share``)."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
-    return Path(data_home).expanduser() / "faq-assistant" / "feedback.sqlite3"
-
-
 class FeedbackStore:
     """Accept/dismiss feedback in a SQLite database.
 
@@ -77,7 +70,8 @@ class FeedbackStore:
     ----------
     path : str or Path, optional
         Database file; created with its parent folders if missing. Default
-        :func:`default_feedback_path`.
+        ``Settings.from_env().feedback_db`` (``$FAQ_ASSISTANT_FEEDBACK_DB``, else
+        ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3``).
     timeout : float, default 30.0
         Seconds a write waits for another process's write to finish before raising
         ``sqlite3.OperationalError``.
@@ -86,12 +80,15 @@ class FeedbackStore:
     ------
     OSError
         If the parent folder cannot be created.
-    sqlite3.DatabaseError
-        If ``path`` exists but is not a SQLite database.
+    sqlite3.OperationalError
+        If the file cannot be opened (a folder, no permission) or stays locked past ``timeout``.
+    InputFileError
+        If ``path`` exists but is not a SQLite database (``"<path>: cannot open the feedback
+        database: file is not a database"``).
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 30.0):
-        self.path = Path(path).expanduser() if path is not None else default_feedback_path()
+        self.path = Path(path).expanduser() if path is not None else Settings.from_env().feedback_db
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
         # isolation_level=None: autocommit, each INSERT is its own transaction (committed on return).
@@ -115,9 +112,9 @@ class FeedbackStore:
                     continue
                 self._conn.close()
                 raise sqlite3.OperationalError(f"{self.path}: cannot open the feedback database: {exc}") from exc
-            except sqlite3.DatabaseError as exc:
+            except sqlite3.DatabaseError as exc:  # not a SQLite file: the path names the wrong file
                 self._conn.close()
-                raise sqlite3.DatabaseError(f"{self.path}: cannot open the feedback database: {exc}") from exc
+                raise InputFileError(f"cannot open the feedback database: {exc}", file=str(self.path)) from exc
 
     def __repr__(self) -> str:
         return f"FeedbackStore({str(self.path)!r})"
@@ -168,15 +165,18 @@ class FeedbackStore:
 
         Raises
         ------
-        ValueError
-            If ``verdict`` is not one of :data:`VERDICTS`, or ``query`` or ``entry_id`` is empty.
+        FaqAssistantError
+            (a ``ValueError``) If ``verdict`` is not one of :data:`VERDICTS`, or ``query`` or
+            ``entry_id`` is empty.
+        sqlite3.OperationalError
+            If the row cannot be written (read-only file, disk full, locked past ``timeout``).
         """
         if verdict not in VERDICTS:
-            raise ValueError(f"verdict must be 'accepted' or 'dismissed', got {verdict!r}")
+            raise FaqAssistantError(f"verdict must be 'accepted' or 'dismissed', got {verdict!r}")
         if not isinstance(query, str) or not query.strip():
-            raise ValueError("query is empty: feedback needs the query the entry was suggested for")
+            raise FaqAssistantError("query is empty: feedback needs the query the entry was suggested for")
         if not isinstance(entry_id, str) or not entry_id.strip():
-            raise ValueError("entry_id is empty: feedback needs the FAQ entry's id")
+            raise FaqAssistantError("entry_id is empty: feedback needs the FAQ entry's id")
         def utf8(text: str | None) -> str | None:  # a lone surrogate cannot be stored as UTF-8
             return None if text is None else text.encode("utf-8", "replace").decode("utf-8")
 
@@ -206,7 +206,12 @@ class FeedbackStore:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Every row, oldest first, with columns :data:`COLUMNS`; ``created_at`` is a UTC datetime."""
+        """Every row, oldest first, with columns :data:`COLUMNS`.
+
+        ``id`` is an integer, ``created_at`` a UTC datetime; ``rank``, ``score`` and ``confidence``
+        are numbers (floats with NaN once any row lacks them); ``question`` and ``ticket`` are
+        missing (``None``/NaN) where they were not given.
+        """
         df = pd.read_sql_query(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id", self._conn)
         df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
         return df
@@ -215,7 +220,9 @@ class FeedbackStore:
         """Accepted queries per FAQ entry id, for ``TfidfRetriever().fit(kb, alternates=...)``.
 
         A (query, entry) pair counts when it was accepted more often than dismissed; queries are
-        compared ignoring case and runs of whitespace, and the first-seen spelling is returned.
+        compared ignoring case and runs of whitespace, and the first-seen spelling is returned,
+        cleaned with :func:`~assistant.tickets.clean_ticket` (a query pasted as a whole mail loses
+        its greeting, signature and quoted mail; the retriever does not clean what it is given).
         Entries are in first-feedback order, queries in first-seen order.
         """
         votes: dict[tuple[str, str], list] = {}
@@ -226,5 +233,5 @@ class FeedbackStore:
         out: dict[str, list[str]] = {}
         for (entry_id, _), (query, net) in votes.items():
             if net > 0:
-                out.setdefault(entry_id, []).append(query)
+                out.setdefault(entry_id, []).append(clean_ticket(query))
         return out

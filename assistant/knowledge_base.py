@@ -1,17 +1,31 @@
-"""KnowledgeBase: every FAQ entry of a folder of markdown pages."""
+"""KnowledgeBase: every FAQ entry of a folder of markdown pages, by id, with the problems found.
+
+:meth:`KnowledgeBase.load` finds the FAQ files under a folder (:func:`find_faq_files`), parses
+each (:mod:`assistant.parsing`, with the folder's ``.faq.yaml`` overrides), adds the alternate
+questions of a ``<page>.alternates.yaml`` beside a page, and collects every problem instead of
+stopping at a bad file. The bundled knowledge base is :func:`default_kb_path`; which knowledge
+base a command uses (``FAQ_ASSISTANT_KB``) is :mod:`assistant.config`'s business.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pandas as pd
+import yaml
 
-from .parsing import FaqEntry, FolderSettings, Problem, load_yaml, parse_file
+from .entries import FaqEntry
+from .files import compose_yaml, load_yaml, parse_error_problem, read_text, shown_path
+from .parsing import FolderSettings, parse_file
+from .problems import KnowledgeBaseError, Problem
 
-__all__ = ["KnowledgeBase", "KnowledgeBaseError", "default_kb_path", "find_faq_files", "FAQ_SUFFIXES"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["KnowledgeBase", "default_kb_path", "find_faq_files", "FAQ_SUFFIXES", "FRAME_COLUMNS",
+           "ALTERNATES_SUFFIXES"]
 
 FAQ_SUFFIXES = (".md", ".mdx", ".markdown")
 
@@ -22,12 +36,11 @@ FRAME_COLUMNS = [
 ]
 
 
-class KnowledgeBaseError(ValueError):
-    """The knowledge base cannot be built at all (missing folder, no FAQ files)."""
-
-
 def default_kb_path() -> Path:
-    """The bundled knowledge base: ``assistant/_kb`` when installed, else the checkout's ``kb/``."""
+    """The bundled knowledge base: ``assistant/_kb`` when installed, else the checkout's ``kb/``.
+
+    Raises :class:`~assistant.problems.KnowledgeBaseError` when neither exists.
+    """
     here = Path(__file__).resolve().parent
     for candidate in (here / "_kb", here.parent / "kb"):
         if candidate.is_dir():
@@ -96,7 +109,7 @@ class KnowledgeBase:
         """
         root = Path(path) if path is not None else default_kb_path()
         if not root.exists():
-            raise KnowledgeBaseError(f"{root}: knowledge base folder does not exist")
+            raise KnowledgeBaseError("knowledge base folder does not exist", file=shown_path(root))
         problems: list[Problem] = []
         if root.is_file():
             files, base = [root], root.parent
@@ -104,10 +117,10 @@ class KnowledgeBase:
             files, problems = find_faq_files(root)
             base = root
         if not files:
-            raise KnowledgeBaseError(f"{root}: no FAQ markdown files (*.md, *.mdx, *.markdown) found")
+            raise KnowledgeBaseError("no FAQ markdown files (*.md, *.mdx, *.markdown) found", file=shown_path(root))
         entries: list[FaqEntry] = []
         doc_ids: set[str] = set()
-        folder_settings = FolderSettings(base)  # .faq.yaml overrides (see parsing.FolderSettings)
+        folder_settings = FolderSettings(base)  # .faq.yaml overrides (see assistant.parsing.settings)
         for f in files:
             rel = f.relative_to(base).as_posix()
             doc_id = rel[: -len(f.suffix)]
@@ -161,6 +174,8 @@ class KnowledgeBase:
         ``keywords``, ``tags``, ``aliases``, ``alternate_questions`` are lists of str; ``links``
         is a list of ``{"text", "target"}`` dicts; ``line`` is 1-based; ``url`` may be None.
         """
+        import pandas as pd  # only callers that want a frame pay for pandas (not lint)
+
         rows = []
         for e in self.entries:
             d = asdict(e)
@@ -186,10 +201,9 @@ def _add_alternates_file(page: Path, base: Path, entries: list[FaqEntry]) -> lis
     The file maps a question of the page (its exact text or its anchor) to a list of alternate
     phrasings, like the front matter's ``alternate_questions``. Returns the problems: YAML that
     does not parse or is not such a mapping (error), a key that names no question of the page
-    (warning); the page's entries load either way.
+    (warning), bytes that are not UTF-8 (replaced, ``not-utf8`` warning); the page's entries load
+    either way.
     """
-    import yaml  # PyYAML, as parsing uses
-
     for suffix in ALTERNATES_SUFFIXES:
         path = page.with_name(page.name[: -len(page.suffix)] + suffix)
         if path.is_file():
@@ -198,23 +212,22 @@ def _add_alternates_file(page: Path, base: Path, entries: list[FaqEntry]) -> lis
         return []
     rel = path.relative_to(base).as_posix()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        data, node = load_yaml(text), yaml.compose(text, Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(rel, None, "error", "alternates-unreadable", f"cannot read alternate questions: {exc}")]
+        text, problems = read_text(path, rel)
+    except OSError as exc:
+        return [parse_error_problem(exc, rel, "alternates-unreadable", "alternate questions file")]
+    try:
+        data, node = load_yaml(text), compose_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [Problem(rel, mark.line + 1 if mark else None, "error", "alternates-invalid",
-                        f"alternate questions file does not parse as YAML: {getattr(exc, 'problem', exc)} "
-                        "(write one '- phrasing' per line, or quote phrasings inside [...])")]
+        problem = parse_error_problem(exc, rel, "alternates-invalid", "alternate questions file")
+        return problems + [replace(
+            problem, message=problem.message + " (write one '- phrasing' per line, or quote phrasings inside [...])")]
     if data is None:
-        return []
+        return problems
     if not isinstance(data, dict):
-        return [Problem(rel, 1, "error", "alternates-invalid", "alternate questions file must map a question "
-                        "(its text or anchor) to a list of alternate phrasings")]
+        return problems + [Problem(rel, 1, "error", "alternates-invalid", "alternate questions file must map a "
+                                   "question (its text or anchor) to a list of alternate phrasings")]
     lines = {str(k.value).strip(): k.start_mark.line + 1 for k, _ in getattr(node, "value", [])}
     by_key = {e.question.strip(): e for e in entries} | {e.anchor: e for e in entries}
-    problems = []
     for key, value in data.items():
         key = str(key).strip()
         line = lines.get(key)

@@ -56,10 +56,12 @@ class Problem:
 class FaqAssistantError(ValueError):
     """Input the package cannot use at all; the message names the file (and line) and the fix.
 
-    ``file`` and ``line`` are ``None`` when the error is not about a file.
+    ``file`` and ``line`` are ``None`` when the error is not about a file; ``message`` is the
+    message without the ``file:line: `` prefix that ``str()`` adds.
     """
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.message = message
         self.file = file
         self.line = line
         where = (f"{file}:{line}" if line else file) if file else ""

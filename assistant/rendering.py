@@ -9,15 +9,17 @@ Relative links (``../upgrade.md``, ``#anchor``) are resolved against ``base_url`
 absolute http(s) URL (the FAQ site's page URL). Without one they cannot work inside JupyterLab or
 Voilà (they would open the notebook server's 404 page), so they render as text with the original
 target in a tooltip (``<span class="faq-link" title="../upgrade.md">``).
+
+:func:`plural` ("1 ticket", "2 tickets") is the one helper every text and HTML view uses for
+counts. markdown-it-py and nh3 are imported on the first :func:`render_markdown` call, so a text
+view that only needs :func:`plural` or :func:`escape` does not import them.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 from urllib.parse import urljoin, urlsplit
-
-import nh3
-from markdown_it import MarkdownIt
 
 __all__ = ["render_markdown", "escape", "plural", "safe_url", "ALLOWED_TAGS", "ALLOWED_ATTRIBUTES", "URL_SCHEMES"]
 
@@ -40,7 +42,14 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 
-_MD = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+@functools.cache
+def _markdown():
+    """The markdown-it parser, built on first use (``plural`` and ``escape`` need no markdown)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 def escape(text: object) -> str:
@@ -131,9 +140,12 @@ def render_markdown(md: str, *, base_url: str | None = None) -> str:
         only to :data:`URL_SCHEMES` (opening in a new tab with ``rel="noopener noreferrer"``),
         no comments, no event handlers, no ``<script>``/``<style>`` content.
     """
-    tokens = _MD.parse(md or "")
+    import nh3
+
+    parser = _markdown()
+    tokens = parser.parse(md or "")
     _rewrite_links(tokens, base_url)
-    raw = _MD.renderer.render(tokens, _MD.options, {})
+    raw = parser.renderer.render(tokens, parser.options, {})
     return nh3.clean(
         raw,
         tags=set(ALLOWED_TAGS),

@@ -2,33 +2,33 @@
 
 The flow the support console drives (and any script can)::
 
-    analysis = analyse_ticket(ticket_text, retriever, top_k=3)
+    analysis = analyze_ticket(ticket_text, retriever, top_k=3)
     for q in analysis.questions:          # one per question the ticket asks
         q.question, q.result.matches      # the suggestions, best first
     draft = build_reply([chosen entries], fmt="markdown")
 
 Ticket cleaning and splitting come from :mod:`assistant.tickets` (``clean_ticket``,
-``split_questions``); this module only adds the retrieval and the reply.
+``split_questions``); this module only adds the retrieval and the reply. A ticket is cleaned once,
+here, before its questions reach the retriever (which does not clean its input).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
-from urllib.parse import urljoin, urlsplit
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pandas as pd
 
 from .entries import FaqEntry, entry_link
 from .rendering import safe_url
-from .retrieval import SearchResult, TfidfRetriever
+from .results import SearchResult
 from .tickets import clean_ticket, split_questions
 
-__all__ = [
-    "QuestionSuggestions", "TicketAnalysis", "analyse_ticket", "build_reply", "cite", "entry_link",
-    "summarize", "REPLY_FORMATS",
-]
+if TYPE_CHECKING:  # only its search() is called here; importing it would import scikit-learn
+    from .retrieval import TfidfRetriever
+
+__all__ = ["QuestionSuggestions", "TicketAnalysis", "analyze_ticket", "build_reply", "cite", "summarize", "REPLY_FORMATS"]
 
 #: Formats :func:`build_reply` writes.
 REPLY_FORMATS = ("markdown", "text")
@@ -71,8 +71,8 @@ class TicketAnalysis:
         return pd.DataFrame(rows, columns=cols)
 
 
-def analyse_ticket(ticket: str, retriever: TfidfRetriever, top_k: int = 3) -> TicketAnalysis:
-    """Clean a ticket, split it into questions and search the knowledge base for each.
+def analyze_ticket(ticket: str, retriever: TfidfRetriever, top_k: int = 3) -> TicketAnalysis:
+    """Clean a ticket once, split it into questions and search the knowledge base for each.
 
     Parameters
     ----------
@@ -82,6 +82,13 @@ def analyse_ticket(ticket: str, retriever: TfidfRetriever, top_k: int = 3) -> Ti
         A fitted retriever.
     top_k : int, default 3
         Suggestions per question.
+
+    Returns
+    -------
+    TicketAnalysis
+        ``cleaned`` is :func:`~assistant.tickets.clean_ticket` of the ticket; ``questions`` holds
+        one :class:`QuestionSuggestions` per question :func:`~assistant.tickets.split_questions`
+        finds (the whole cleaned text when it finds none), each searched as it is.
 
     Raises
     ------
@@ -143,7 +150,7 @@ def build_reply(
         ``markdown`` quotes each answer (``> ``) under its question in bold and links the source;
         ``text`` writes a numbered list with ``Source:`` lines.
     site_url : str, optional
-        Base URL that site-relative entry URLs are resolved against (see :func:`entry_link`).
+        Base URL that site-relative entry URLs are resolved against (see :func:`assistant.entries.entry_link`).
     greeting, closing : str
         First and last line of the draft.
     max_answer_chars : int, default 500

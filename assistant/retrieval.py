@@ -1,15 +1,16 @@
-"""TF-IDF retrieval of FAQ entries for a query or a support ticket.
+"""TF-IDF retrieval of FAQ entries for a query: :class:`TfidfRetriever` (fit, search, explain).
 
-How a query is scored (:class:`TfidfRetriever`):
+How a query is scored:
 
-1. A pasted ticket is cleaned (:func:`assistant.tickets.clean_ticket`: quoted mail, greeting and
-   signature dropped) and capped in length, so any input is answered in bounded time.
-2. Text is normalised (NFKC, case-folded, accents folded: ``café`` in NFC or NFD is ``cafe``),
-   split into words of any script, spelling-corrected against the knowledge base's own words
-   (queries only, one edit, words of 5+ letters), lightly stemmed (:func:`stem`), and read
-   through the knowledge base's synonym groups (``synonyms.yaml``, see :func:`load_synonyms`):
+1. The query is capped at :data:`MAX_QUERY_CHARS` characters, so any input is answered in bounded
+   time. The retriever reads the text it is given: a pasted ticket is cleaned by the caller first
+   (:func:`assistant.tickets.clean_ticket`: quoted mail, greeting and signature dropped), once.
+2. Text becomes terms (:mod:`assistant.analysis`): normalised (NFKC, case-folded, accents
+   folded), split into words of any script, spelling-corrected against the knowledge base's own
+   words (queries only, one edit, words of 5+ letters), lightly stemmed, and read through the
+   knowledge base's synonym groups (``synonyms.yaml``, see :func:`assistant.synonyms.load_synonyms`):
    every phrase of a group becomes the group's one concept term, so ``single sign-on``, ``SAML``
-   and ``SSO`` match. Stop words (:data:`STOP_WORDS`) and one-letter words are dropped.
+   and ``SSO`` match. Stop words and one-letter words are dropped.
 3. Four TF-IDF blocks describe each phrasing (the question, or one alternate question) of an
    entry: terms + word pairs of the phrasing; character 3-5-grams of its words (typos); terms +
    word pairs of the entry's answer and page metadata (title, description, keywords, tags,
@@ -20,388 +21,45 @@ How a query is scored (:class:`TfidfRetriever`):
    instead of matching on its one known word.
 4. An entry's score is the best score over its phrasings. The retriever answers when the best
    score reaches ``threshold`` and beats the runner-up by at least ``min_margin``; otherwise it
-   abstains and the matches are only the closest candidates.
+   abstains and the matches are only the closest candidates (:class:`assistant.results.SearchResult`).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from .knowledge_base import KnowledgeBase
-from .parsing import FaqEntry, Problem, load_yaml
+from .analysis import Analyzer, normalize_text
+from .entries import FaqEntry
+from .files import parse_error_problem, shown_path
+from .problems import InputFileError, KnowledgeBaseError, Problem
+from .results import Match, SearchResult
 from .synonyms import SYNONYMS_FILE, load_synonyms
-from .tickets import clean_ticket
 
-__all__ = [
-    "TfidfRetriever", "SearchResult", "Match", "normalize_text", "stem", "load_synonyms",
-    "STOP_WORDS", "SYNONYMS_FILE",
-]
+if TYPE_CHECKING:
+    from .knowledge_base import KnowledgeBase
 
-#: Name of the synonym file the retriever reads from the knowledge-base folder.
-#: Characters of a query read before ticket cleaning, and after it: longer input is cut.
-MAX_INPUT_CHARS = 100_000
+__all__ = ["TfidfRetriever", "MAX_QUERY_CHARS", "MAX_PAGE_TERMS"]
+
+#: Characters of a query that are read: longer input is cut.
 MAX_QUERY_CHARS = 4_000
 
-#: English function words, and the filler of support tickets (greetings, "wondering", "please").
-#: Unlike scikit-learn's list it keeps words that carry meaning in FAQs (system, same, not, no, move).
-STOP_WORDS = frozenset("""
-a an the and or but if then else so than that this these those there here
-i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his she her
-hers it its itself they them their theirs themselves one ones someone anyone everyone something
-anything everything
-am is are was were be been being do does did doing done have has had having get gets got getting
-can could should would will shall may might must ll ve re d s t m don doesn didn isn aren wasn
-weren won wouldn shouldn couldn cannot cant
-of in on at to from by with for about into onto over under up down out off again further once
-as also just too very really quite only even still already yet while though although however
-what which who whom whose when where why how whether
-all any both each every few more most some such other another
-please thanks thank thx hi hello hey dear regards cheers ok okay yes yeah hmm
-wondering wonder question questions help know let lets need needs want wants like would
-currently possible way there
-""".split())
-
-_WORD_RE = re.compile(r"[^\W_]+")
-
-
-def normalize_text(text: str) -> str:
-    """Case-fold and fold accents so ``Café`` (NFC or NFD) and ``cafe`` compare equal.
-
-    NFKC also folds full-width forms (``？`` -> ``?``) and ligatures.
-    """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _has_vowel(s: str) -> bool:
-    return any(c in "aeiouy" for c in s)
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Light English stemmer: conflate plural, -ing, -ed, -ment and -ation forms of a word.
-
-    ``enforce``, ``enforces``, ``enforced``, ``enforcing`` and ``enforcement`` all give
-    ``enforc``; ``migration``/``migrated`` give ``migrat``; ``policy``/``policies`` give
-    ``polici``. A reduced Porter stemmer (steps 1a-1c plus a few suffixes): words of three
-    letters or fewer, and words with digits or non-Latin letters, are returned unchanged.
-    """
-    if len(word) <= 3 or not word.isascii() or not word.isalpha():
-        return word
-    w = word
-    if w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("ies"):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix, repl in (("ification", "ify"), ("ization", "ize"), ("isation", "ize"), ("ation", "ate")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)] + repl
-            break
-    if w.endswith("ment") and len(w) >= 8:
-        w = w[:-4]
-    elif w.endswith("ing") and len(w) >= 6 and _has_vowel(w[:-3]):
-        w = _undouble(w[:-3])
-    elif w.endswith("ed") and len(w) >= 5 and _has_vowel(w[:-2]):
-        w = _undouble(w[:-2])
-    if len(w) > 3 and w.endswith("y") and _has_vowel(w[:-1]):
-        w = w[:-1] + "i"
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
-
-
-def _undouble(w: str) -> str:
-    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "aeiouylsz":
-        return w[:-1]
-    return w
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by one insertion, deletion, substitution or adjacent swap."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
-    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
-
-
-def _tokens(text: str) -> list[str]:
-    return _WORD_RE.findall(normalize_text(text))
-
-
-def _is_content(token: str) -> bool:
-    return token not in STOP_WORDS and (len(token) > 1 or not token.isascii())
-
-
-# --- synonyms ----------------------------------------------------------------------------------
-
-
+#: Synonym groups for :class:`TfidfRetriever`: ``"auto"``, ``None``, a file path or ``{concept: [phrases]}``.
 SynonymSource = Union[str, Path, Mapping[str, Sequence[str]], None]
-
-
-class _Analyzer:
-    """Text -> terms: tokens, spelling, stems, synonym concepts; word, bigram and character features.
-
-    ``read`` gives a text's tokens and their labels (the words as written, for explanations);
-    ``units`` turns tokens into terms (a stem, or a synonym group's concept term);
-    ``word_features`` adds bigrams; ``char_features`` gives character n-grams of the tokens.
-    """
-
-    def __init__(self, groups: Mapping[str, Sequence[str]]):
-        # Phrases match on the full token stream (so "turn on" keeps its "on") and, when they
-        # have no stop word, also in any order with up to three stop words between their words
-        # ("verify my domain", "the domain needs to be verified").
-        self.full: dict[tuple[str, ...], str] = {}
-        self.content: dict[tuple[str, ...], str] = {}
-        self.names: dict[str, str] = {}  # concept term -> the concept as written
-        self.words: Counter[str] = Counter()  # known words (KB + synonyms) -> count, for spelling
-        self.stems: set[str] = set()
-        for concept, phrases in groups.items():
-            ctoks = _tokens(concept)
-            if not ctoks:
-                continue
-            term = "_".join(stem(t) for t in ctoks)
-            self.names.setdefault(term, " ".join(ctoks))
-            for phrase in [concept, *phrases]:
-                toks = _tokens(phrase)
-                if not toks:
-                    continue
-                self.words.update(toks)
-                key = tuple(stem(t) for t in toks)
-                self.full.setdefault(key, term)
-                if len(toks) > 1 and all(_is_content(t) for t in toks):
-                    self.content.setdefault(tuple(sorted(key)), term)
-        self.max_len = max((len(k) for k in self.full), default=1)
-        self._deletes: dict[str, list[str]] = {}
-
-    def learn(self, texts: Iterable[str]) -> None:
-        """Add the words of ``texts`` (the knowledge base) to the words spelling correction knows."""
-        for text in texts:
-            self.words.update(t for t in _tokens(text) if _is_content(t))
-        self.stems = {stem(w) for w in self.words}
-        # Every known word with one letter deleted -> the words, for one-edit look-ups.
-        self._deletes = {}
-        for w in self.words:
-            if len(w) >= 3 and w.isalpha():
-                for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
-                    self._deletes.setdefault(d, []).append(w)
-
-    def correct(self, token: str) -> str:
-        """The known word one edit (insert, delete, substitute, swap) away from an unknown ``token``.
-
-        Only for letter-only words of 5+ letters that the knowledge base never uses (shorter
-        words are too often other real words); among several candidates the most frequent
-        wins. Returns ``token`` when none is found.
-        """
-        if (token in self.words or len(token) < 5 or not token.isalpha() or not _is_content(token)
-                or stem(token) in self.stems):
-            return token
-        cands: set[str] = set(self._deletes.get(token, ()))  # a letter missing
-        for d in {token[:k] + token[k + 1:] for k in range(len(token))}:
-            if d in self.words:  # a letter too many
-                cands.add(d)
-            cands.update(self._deletes.get(d, ()))  # a letter wrong, or two swapped
-        cands = {c for c in cands if len(c) >= 5 and _one_edit(token, c)}
-        if not cands:
-            return token
-        return max(sorted(cands), key=lambda c: self.words[c])
-
-    def read(self, text: str, correct: bool = False) -> tuple[list[str], list[str]]:
-        """Normalised tokens of ``text`` (spelling-corrected if ``correct``) and their labels."""
-        toks = _tokens(text)
-        if not correct:
-            return toks, toks
-        fixed = [self.correct(t) for t in toks]
-        return fixed, [t if t == f else f"{t} ({f})" for t, f in zip(toks, fixed)]
-
-    def units(self, toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
-        """``(term, label)`` for each content word or synonym phrase of the tokens, in order.
-
-        A synonym phrase gives only its concept term (replacing its words: keeping them as well
-        measured worse, as the words then count twice).
-        """
-        stems = [stem(t) for t in toks]
-        content = [_is_content(t) for t in toks]
-        out: list[tuple[str, str]] = []
-        n, i = len(toks), 0
-        while i < n:
-            found = self._match(stems, content, i)
-            if found is None:
-                if content[i]:
-                    out.append((stems[i], labels[i]))
-                i += 1
-                continue
-            term, pos = found
-            out.append((term, self._label(term, [toks[p] for p in pos], [labels[p] for p in pos])))
-            i = pos[-1] + 1
-        return out
-
-    def _match(self, stems: list[str], content: list[bool], i: int) -> tuple[str, list[int]] | None:
-        """The longest synonym phrase starting at token ``i``: (concept term, its token positions)."""
-        n = len(stems)
-        for size in range(min(self.max_len, n - i), 0, -1):
-            term = self.full.get(tuple(stems[i:i + size]))
-            if term is not None:
-                return term, list(range(i, i + size))
-        if not content[i] or not self.content:
-            return None
-        pos, j, gap = [i], i + 1, 0
-        while len(pos) < self.max_len and j < n and gap <= 3:
-            if content[j]:
-                pos.append(j)
-                gap = 0
-            else:
-                gap += 1
-            j += 1
-        for size in range(len(pos), 1, -1):
-            term = self.content.get(tuple(sorted(stems[p] for p in pos[:size])))
-            if term is not None:
-                return term, pos[:size]
-        return None
-
-    def _label(self, term: str, toks: list[str], labels: list[str]) -> str:
-        surface, name = " ".join(labels), self.names[term]
-        return surface if " ".join(toks) == name else f"{surface} -> {name}"
-
-    def terms(self, text: str) -> list[str]:
-        """Word features of a knowledge-base text (no spelling correction)."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.word_features(self.units(toks, labels))]
-
-    def unigrams(self, text: str) -> list[str]:
-        """Terms of a knowledge-base text, without word pairs."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.units(toks, labels)]
-
-    def char_terms(self, text: str) -> list[str]:
-        """Character features of a knowledge-base text."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.char_features(toks, labels)]
-
-    @staticmethod
-    def word_features(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Each unit's term, then each pair of neighbouring terms (``"a b"``), with their labels."""
-        feats = list(units)
-        plain = [lab.split(" -> ")[0] for _, lab in units]  # a pair's label: the words as written
-        feats += [(f"{a[0]} {b[0]}", f"{pa} {pb}") for a, b, pa, pb in zip(units, units[1:], plain, plain[1:])]
-        return feats
-
-    @staticmethod
-    def char_features(toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
-        """Character 3-5-grams of each content token padded with spaces (scikit-learn's ``char_wb``)."""
-        feats = []
-        for tok, label in zip(toks, labels):
-            if not _is_content(tok):
-                continue
-            padded = f" {tok} "
-            for size in (3, 4, 5):
-                if len(padded) < size:
-                    break
-                feats += [(padded[k:k + size], label) for k in range(len(padded) - size + 1)]
-        return feats
-
-
-# --- results -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Match:
-    """One ranked FAQ entry for a query.
-
-    ``score`` is the cosine similarity in [0, 1] between the query and the entry's closest
-    phrasing; ``confidence`` in [0, 1] (see :meth:`TfidfRetriever.confidence`) is 0.5 at the
-    retriever's threshold; ``rank`` is 1-based; ``terms`` are the query words (after synonym
-    expansion: ``single sign-on -> sso``) that contributed most, best first; ``contributions``
-    maps each contributing query word to its share of ``score`` (the shares sum to ``score``);
-    ``phrasing`` is the question or alternate question that matched best.
-    """
-
-    entry: FaqEntry
-    score: float
-    confidence: float
-    rank: int
-    terms: list[str] = field(default_factory=list)
-    contributions: dict[str, float] = field(default_factory=dict)
-    phrasing: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The CLI's match object: ``{"id", "question", "score", "confidence", "source"}`` (+ line, url, terms)."""
-        return {
-            "id": self.entry.id,
-            "question": self.entry.question,
-            "score": round(float(self.score), 4),
-            "confidence": round(float(self.confidence), 4),
-            "source": self.entry.source,
-            "line": self.entry.line,
-            "url": self.entry.url,
-            "terms": self.terms,
-        }
-
-
-@dataclass
-class SearchResult:
-    """Ranked matches for one query.
-
-    ``matches`` are best first (length ``min(top_k, len(kb))``); ``abstained`` is True when the
-    best score is below ``threshold`` or beats the runner-up by less than the retriever's
-    ``min_margin``, in which case the matches are only the closest candidates. ``margin`` is the
-    best score minus the second best (the best score when the knowledge base has one entry).
-    """
-
-    query: str
-    matches: list[Match]
-    abstained: bool
-    threshold: float
-    margin: float = 0.0
-
-    @property
-    def answered(self) -> bool:
-        return not self.abstained
-
-    @property
-    def best(self) -> Match | None:
-        return self.matches[0] if self.matches else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"query", "answered", "matches": [...]}``, the ``ask --json`` contract."""
-        return {"query": self.query, "answered": self.answered, "matches": [m.to_dict() for m in self.matches]}
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per match: rank, id, question, score, confidence, source, line, url."""
-        cols = ["rank", "id", "question", "score", "confidence", "source", "line", "url"]
-        return pd.DataFrame(
-            [{"rank": m.rank, **{k: v for k, v in m.to_dict().items() if k in cols}} for m in self.matches],
-            columns=cols,
-        )
-
-
-# --- the retriever -----------------------------------------------------------------------------
 
 #: Blocks of the stacked vector, in order: name and kind of features.
 _BLOCKS = (("question", "words"), ("question_chars", "chars"), ("answer", "words"), ("page", "page"))
-
 
 #: Terms of a page kept in the ``page`` block (its most frequent ones); bounds memory for huge pages.
 MAX_PAGE_TERMS = 500
@@ -430,10 +88,8 @@ class TfidfRetriever:
         Weight of a word pair relative to a single word (in the ``question`` and ``answer`` blocks).
     synonyms : "auto", None, path or mapping, default "auto"
         Synonym groups: ``"auto"`` reads ``synonyms.yaml`` at the knowledge base's root when it
-        exists (else none); a path reads that file (see :func:`load_synonyms`); a mapping
-        ``{concept: [phrases]}`` is used as is; ``None`` uses no synonyms.
-    clean_tickets : bool, default True
-        Strip quoted mail, greetings and signatures from a query before scoring it.
+        exists (else none); a path reads that file (see :func:`assistant.synonyms.load_synonyms`);
+        a mapping ``{concept: [phrases]}`` is used as is; ``None`` uses no synonyms.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -453,7 +109,7 @@ class TfidfRetriever:
 
     def __init__(self, threshold: float = 0.19, min_margin: float = 0.0, question_weight: float = 0.4,
                  char_weight: float = 0.05, answer_weight: float = 0.25, page_weight: float = 0.3,
-                 bigram_weight: float = 0.5, synonyms: SynonymSource = "auto", clean_tickets: bool = True):
+                 bigram_weight: float = 0.5, synonyms: SynonymSource = "auto"):
         self.threshold = threshold
         self.min_margin = min_margin
         self.question_weight = question_weight
@@ -462,7 +118,6 @@ class TfidfRetriever:
         self.page_weight = page_weight
         self.bigram_weight = bigram_weight
         self.synonyms = synonyms
-        self.clean_tickets = clean_tickets
 
     # -- fitting --
 
@@ -478,11 +133,9 @@ class TfidfRetriever:
             path = Path(kb.root) / SYNONYMS_FILE
             try:
                 return load_synonyms(path)
-            except (ValueError, OSError) as exc:  # a broken synonym file never stops answering
-                msg = str(exc) if isinstance(exc, ValueError) else f"{path}: cannot read synonym file: {exc}"
-                self.problems_.append(Problem(str(path), None, "error", "synonyms-invalid",
-                                              f"{msg}; searching without synonyms"))
-                warnings.warn(self.problems_[-1].message, stacklevel=3)
+            except (InputFileError, OSError) as exc:  # a broken synonym file never stops answering
+                self.problems_.append(_synonyms_problem(exc, shown_path(path)))
+                warnings.warn(str(self.problems_[-1]), stacklevel=3)
                 return {}
         return load_synonyms(source)
 
@@ -494,7 +147,7 @@ class TfidfRetriever:
                                               f"alternate questions given for {entry_id!r}, "
                                               f"which is not in the knowledge base; ignored"))
                 continue
-            # Feedback alternates are queries as typed (maybe whole tickets): read them like a query.
+            # Read like a query (capped); a ticket-shaped alternate is cleaned by the caller.
             extra[entry_id] = [self.query_text(str(t)) for t in ([texts] if isinstance(texts, str) else texts)]
         rows: list[tuple[int, str]] = []
         for i, e in enumerate(self.entries_):
@@ -535,20 +188,25 @@ class TfidfRetriever:
         kb : KnowledgeBase
         alternates : mapping of entry id -> list of str, optional
             Extra alternate questions (e.g. accepted feedback: queries staff confirmed an entry
-            answers), used like the entries' own ``alternate_questions``. Ids not in ``kb`` are
-            ignored and listed in ``problems_``.
+            answers), used like the entries' own ``alternate_questions`` and read like a query
+            (capped at :data:`MAX_QUERY_CHARS`; a ticket should be cleaned by the caller first).
+            Ids not in ``kb`` are ignored and listed in ``problems_``.
 
         Raises
         ------
-        ValueError
-            If the knowledge base has no entries, or an explicit ``synonyms`` file is invalid.
+        KnowledgeBaseError
+            (a ``ValueError``) If the knowledge base has no entries.
+        InputFileError
+            (a ``ValueError``) If an explicit ``synonyms`` file is invalid.
+        OSError
+            If an explicit ``synonyms`` file cannot be read.
         """
         self.entries_ = list(kb)
         if not self.entries_:
-            raise ValueError("cannot fit a retriever on an empty knowledge base (no FAQ entries were found)")
+            raise KnowledgeBaseError("cannot fit a retriever on an empty knowledge base (no FAQ entries were found)")
         self.problems_: list[Problem] = []
         self.synonyms_ = self._read_synonyms(kb)
-        self._analyzer = _Analyzer(self.synonyms_)
+        self._analyzer = Analyzer(self.synonyms_)
         self.phrasings_ = self._phrasings(kb, alternates)
         self._analyzer.learn([text for _, text in self.phrasings_] + [self._context(e) for e in self.entries_])
         rows = np.array([i for i, _ in self.phrasings_])
@@ -626,12 +284,10 @@ class TfidfRetriever:
 
     # -- querying --
 
-    def query_text(self, query: str) -> str:
-        """The part of ``query`` that is scored: the ticket cleaned (if enabled) and length-capped."""
-        text = query[:MAX_INPUT_CHARS]
-        if self.clean_tickets:
-            text = clean_ticket(text) or text
-        return text[:MAX_QUERY_CHARS]
+    @staticmethod
+    def query_text(query: str) -> str:
+        """The part of ``query`` that is scored: its first :data:`MAX_QUERY_CHARS` characters."""
+        return query[:MAX_QUERY_CHARS]
 
     def query_features(self, query: str) -> dict[str, list[tuple[str, str]]]:
         """The query's features per block, ``{block: [(term, label), ...]}``, in query order.
@@ -643,8 +299,8 @@ class TfidfRetriever:
         self._check_fitted()
         toks, labels = self._analyzer.read(self.query_text(query), correct=True)
         units = self._analyzer.units(toks, labels)
-        words = _Analyzer.word_features(units)
-        return {"question": words, "question_chars": _Analyzer.char_features(toks, labels), "answer": words,
+        words = Analyzer.word_features(units)
+        return {"question": words, "question_chars": Analyzer.char_features(toks, labels), "answer": words,
                 "page": units}
 
     def doc_features(self, block: str, text: str) -> list[str]:
@@ -736,16 +392,24 @@ class TfidfRetriever:
         Parameters
         ----------
         query : str
-            A question or a whole ticket. Must contain a non-space character. Any text is
-            answered in bounded time: input past 100,000 characters, and a cleaned query past
-            4,000, is cut; text made only of stop words or of another script just scores low.
+            A question, or a ticket already cleaned with :func:`assistant.tickets.clean_ticket`
+            (the retriever does not clean). Must contain a non-space character. Any text is
+            answered in bounded time: a query past :data:`MAX_QUERY_CHARS` characters is cut;
+            text made only of stop words or of another script just scores low.
         top_k : int, default 3
             How many matches to return (at most the number of entries).
+
+        Returns
+        -------
+        SearchResult
+            ``min(top_k, len(entries_))`` matches, best first, and whether the retriever abstained.
 
         Raises
         ------
         ValueError
             If ``query`` is empty or whitespace only, or ``top_k < 1``.
+        RuntimeError
+            If the retriever is not fitted.
         """
         self._check_fitted()
         if not isinstance(query, str) or not query.strip():
@@ -801,6 +465,15 @@ class TfidfRetriever:
         parts = self._explain(r, cols, vals, labels, qnorm)
         return pd.DataFrame({"term": list(parts), "contribution": list(parts.values())},
                             columns=["term", "contribution"])
+
+
+def _synonyms_problem(exc: InputFileError | OSError, shown: str) -> Problem:
+    """The ``synonyms-invalid`` problem for a synonym file the retriever cannot use (it searches without)."""
+    if isinstance(exc, OSError):
+        problem = parse_error_problem(exc, shown, "synonyms-invalid", "synonym file")
+    else:
+        problem = Problem(exc.file or shown, exc.line, "error", "synonyms-invalid", exc.message)
+    return replace(problem, message=f"{problem.message}; searching without synonyms")
 
 
 def _display_terms(contributions: Mapping[str, float], n: int = 5) -> list[str]:

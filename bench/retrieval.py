@@ -2,7 +2,8 @@
 
     python bench/retrieval.py [EVAL.csv] [--kb DIR] [--repeat N]
 
-Systems, each searched with the same questions through :func:`assistant.evaluation.evaluate`:
+Systems, each searched with the same questions through :func:`assistant.evaluation.evaluate`
+(the project's queries cleaned first, as ``faq-assistant ask`` does; the baselines read them as written):
 
 - ``project``: :class:`assistant.TfidfRetriever` with its defaults (the one ``faq-assistant`` uses);
 - ``tfidf-default``: scikit-learn's ``TfidfVectorizer()`` with default settings on question + answer,
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import KnowledgeBase, TfidfRetriever  # noqa: E402
 from assistant.evaluation import evaluate, read_eval_csv  # noqa: E402
-from assistant.retrieval import Match, SearchResult  # noqa: E402
+from assistant.results import Match, SearchResult  # noqa: E402
 
 
 class _Baseline:
@@ -107,7 +108,8 @@ def run(eval_file: Path, kb_dir: str | None, repeat: int) -> pd.DataFrame:
     rows = []
     for name, system in systems(kb).items():
         t0 = time.perf_counter()
-        runs = [evaluate(system, questions, kb, source=str(eval_file)) for _ in range(repeat)]
+        runs = [evaluate(system, questions, kb, source=str(eval_file), clean_queries=name == "project")
+                for _ in range(repeat)]
         m = dict(runs[0].metrics)
         m["p50_ms"] = float(np.median([r.metrics["p50_ms"] for r in runs]))
         m["p99_ms"] = float(np.median([r.metrics["p99_ms"] for r in runs]))

@@ -47,6 +47,12 @@ def test_ask_json_contract(capsys):
     first = data["matches"][0]
     assert {"id", "question", "score", "confidence", "source"} <= set(first)
     assert first["id"] == "security/single-sign-on/enforcement-faqs#is-dns-verification-required-to-enable-sso"
+    assert first["question"] == "Is DNS verification required to enable SSO?"
+    assert first["source"] == "security/single-sign-on/enforcement-faqs.md"
+    for m in data["matches"]:
+        assert isinstance(m["id"], str) and isinstance(m["question"], str) and isinstance(m["source"], str)
+        assert type(m["score"]) is float and type(m["confidence"]) is float
+    assert first["confidence"] > 0.5 > data["matches"][-1]["confidence"]
     scores = [m["score"] for m in data["matches"]]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= m["confidence"] <= 1.0 for m in data["matches"])
@@ -90,6 +96,12 @@ def test_kb_formats(capsys):
     rows = json.loads(out)
     assert code == 0 and len(rows) == 12
     assert {"id", "question", "answer_text", "source"} <= set(rows[0])
+    by_id = {r["id"]: r for r in rows}
+    dns = by_id["security/single-sign-on/enforcement-faqs#is-dns-verification-required-to-enable-sso"]
+    assert dns["question"] == "Is DNS verification required to enable SSO?"
+    assert dns["source"] == "security/single-sign-on/enforcement-faqs.md"
+    assert type(dns["line"]) is int and dns["line"] > 1
+    assert isinstance(dns["answer_text"], str) and dns["answer_text"].startswith("Yes")
     code, out, _ = run(capsys, "kb", "--format", "csv")
     assert out.splitlines()[0].startswith("id,question,answer_text,source,line")
     assert len(out.splitlines()) >= 13
@@ -123,3 +135,15 @@ def test_every_command_is_documented_in_the_readme():
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in sub.choices:
         assert f"faq-assistant {name}" in readme, f"README.md does not document `faq-assistant {name}`"
+
+
+def test_cli_answers_from_the_kb_in_faq_assistant_kb(capsys, monkeypatch, tmp_path):
+    (tmp_path / "faq.md").write_text("## Why is the sky blue?\n\nRayleigh scattering.\n")
+    monkeypatch.setenv("FAQ_ASSISTANT_KB", str(tmp_path))
+    code, out, _ = run(capsys, "ask", "why is the sky blue", "--json")
+    assert code == 0 and json.loads(out)["matches"][0]["id"] == "faq#why-is-the-sky-blue"
+    code, out, _ = run(capsys, "kb", "--format", "json")
+    assert [r["id"] for r in json.loads(out)] == ["faq#why-is-the-sky-blue"]
+    # --kb still wins over the environment
+    code, out, _ = run(capsys, "kb", "--kb", str(ROOT / "kb"), "--format", "json")
+    assert len(json.loads(out)) == 12

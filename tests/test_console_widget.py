@@ -114,7 +114,7 @@ Lee
 
 def test_ticket_flow_builds_an_editable_draft(console, store):
     console.ticket_box.value = TICKET
-    console.analyse_button.click()
+    console.analyze_button.click()
     assert len(console.analysis.questions) == 2
     assert "Found 2 questions" in console.ticket_status.value
     by_q = {(c.question_no, c.match.entry.question): c for c in console.ticket_cards}
@@ -151,7 +151,7 @@ def test_ticket_flow_builds_an_editable_draft(console, store):
 
 def test_empty_ticket_asks_for_one(console):
     console.ticket_box.value = ""
-    console.analyse_button.click()
+    console.analyze_button.click()
     assert "Paste a ticket first" in console.ticket_status.value and console.analysis is None
 
 
@@ -171,7 +171,7 @@ def test_hostile_kb_and_ticket_render_as_text(store):
     assert 'href="https://docs.example.com/other/page.md"' in shown  # relative link resolved against the page
     console.ticket_box.value = ('<img src=x onerror="window.__faqPwned=2"> Can I paste a script into the hostile '
                                 'form? <script>alert(1)</script>')
-    console.analyse_button.click()
+    console.analyze_button.click()
     results = _html(console.ticket_results)
     assert "&lt;img src=x onerror=&quot;window." in results and "&lt;script&gt;alert(1)&lt;/script&gt;" in results
     assert_inert(results)
@@ -197,7 +197,7 @@ def test_callback_errors_are_shown_and_recorded(kb, store):
 def test_every_control_is_labelled(console):
     console.search_box.value = "sso"
     console.ticket_box.value = "How do I enable SSO?"
-    console.analyse_button.click()
+    console.analyze_button.click()
     controls = list(_walk(console.widget))
     inputs = [w for w in controls if isinstance(w, (widgets.Text, widgets.Textarea, widgets.ToggleButtons,
                                                      widgets.FloatProgress))]
@@ -219,6 +219,34 @@ def test_build_console_reads_environment(monkeypatch, tmp_path):
     assert console.site_url == "https://docs.example.com/"
     assert str(tmp_path / "env.sqlite3") in console.header.value
     assert console.errors == []
+
+
+def test_build_console_arguments_win_and_use_feedback_comes_from_the_environment(monkeypatch, tmp_path, kb):
+    query = "zorblax frobnication"
+    db = tmp_path / "env.sqlite3"
+    with FeedbackStore(db) as s:
+        s.record(query, kb.find_question(DNS).id, "accepted")
+    monkeypatch.setenv("FAQ_ASSISTANT_KB", str(tmp_path / "missing"))
+    monkeypatch.setenv("FAQ_ASSISTANT_FEEDBACK_DB", str(db))
+    monkeypatch.setenv("FAQ_ASSISTANT_SITE_URL", "https://env.example.com/")
+    monkeypatch.setenv("FAQ_ASSISTANT_USE_FEEDBACK", "1")
+    console = build_console(kb.root, site_url="https://arg.example.com/")
+    assert console.kb.root == kb.root and console.site_url == "https://arg.example.com/"
+    assert console.store.path == db
+    result = console.search(query)
+    assert result.answered and result.best.entry.question == DNS
+    assert build_console(kb.root, use_feedback=False).search(query).abstained
+    monkeypatch.setenv("FAQ_ASSISTANT_USE_FEEDBACK", "0")
+    assert build_console(kb.root).search(query).abstained
+
+
+def test_search_cleans_a_pasted_mail_once(console, store):
+    console.search_box.value = "Hi team,\n\nIs DNS verification needed to enable SSO?\n\nThanks,\nKim\nkim@example.com"
+    assert console.result.query == "Is DNS verification needed to enable SSO?"
+    assert console.search_cards[0].match.entry.question == DNS
+    console.search_cards[0].accept.click()
+    assert store.to_frame()["query"].tolist() == [  # the query as typed, redacted
+        "Hi team,\n\nIs DNS verification needed to enable SSO?\n\nThanks,\nKim\n[email]"]
 
 
 def test_unopenable_feedback_db_keeps_the_console_working(monkeypatch, tmp_path, kb, retriever):

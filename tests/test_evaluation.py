@@ -10,7 +10,8 @@ import pytest
 
 from assistant import KnowledgeBase, TfidfRetriever, cli
 from assistant.evaluation import METRIC_KEYS, EvalQuestion, evaluate, read_eval_csv
-from assistant.retrieval import Match, SearchResult
+from assistant.problems import InputFileError
+from assistant.results import Match, SearchResult
 
 PAGE = """# Widgets
 
@@ -41,8 +42,10 @@ class Scripted:
     def __init__(self, kb, script):
         self.kb, self.script = kb, script
         self.entries_ = list(kb)
+        self.queries = []
 
     def search(self, query, top_k=3):
+        self.queries.append(query)
         ranked, abstained = self.script[query]
         matches = [Match(self.kb.find_question(q), s, s, r) for r, (q, s) in enumerate(ranked[:top_k], 1)]
         return SearchResult(query, matches, abstained, 0.3)
@@ -76,10 +79,20 @@ def test_metrics_of_a_hand_computed_case(small_kb):
     assert [x["query"] for x in ev.misses] == ["q2", "q3", "q4", "o1"]
     assert ev.misses[0] == {"query": "q2", "expected": [PAINT], "got": RESET, "kind": "", "answered": True}
     assert ev.misses[3]["expected"] == [] and ev.misses[3]["got"] == PAINT
-    d = ev.to_dict()
+    d = json.loads(json.dumps(ev.to_dict()))
     assert list(d) == list(METRIC_KEYS)
-    assert d["mrr"] == round((1 + 1 / 2 + 1 / 2 + 1 / 3) / 4, 4)
-    json.dumps(d)
+    assert isinstance(d.pop("p50_ms"), float) and isinstance(d.pop("p99_ms"), float)
+    assert d == {
+        "n": 6, "top1": 0.25, "top3": 1.0, "mrr": round((1 + 1 / 2 + 1 / 2 + 1 / 3) / 4, 4), "oos_auroc": 0.75,
+        "answered_in_scope": 0.5, "abstained_out_of_scope": 0.5, "answered_precision": 0.3333,
+        "misses": [
+            {"query": "q2", "expected": [PAINT], "got": RESET, "kind": "", "answered": True},
+            {"query": "q3", "expected": [MADE, RESET], "got": PAINT, "kind": "", "answered": False},
+            {"query": "q4", "expected": [MADE], "got": RESET, "kind": "", "answered": False},
+            {"query": "o1", "expected": [], "got": PAINT, "kind": "", "answered": True},
+        ],
+    }
+    assert [type(d[k]) for k in ("n", "top1", "top3", "mrr")] == [int, float, float, float]
     kinds = ev.by_kind()
     assert kinds.loc["out_of_scope", "n"] == 1 and math.isnan(kinds.loc["out_of_scope", "top1"])
 
@@ -89,7 +102,7 @@ def test_an_empty_eval_set_gives_no_metrics(small_kb):
     assert ev.metrics["n"] == 0
     assert all(ev.metrics[k] is None for k in METRIC_KEYS if k not in ("n", "misses"))
     assert ev.misses == [] and list(ev.to_dict()) == list(METRIC_KEYS)
-    assert "n/a" in ev.report()
+    assert "n/a" in ev.to_text()
 
 
 def test_only_out_of_scope_or_only_answerable_questions(small_kb):
@@ -127,6 +140,33 @@ def test_read_eval_csv_lines_kinds_and_errors(tmp_path):
         read_eval_csv(tmp_path / "empty.csv")
 
 
+def test_each_query_is_cleaned_once_before_the_search(small_kb):
+    ticket = "Hi team,\nhow do I reset a widget?\nThanks,\nBo"
+    script = {"how do I reset a widget?": ([(RESET, 0.9)], False)}
+    searcher = Scripted(small_kb, script)
+    ev = evaluate(searcher, [EvalQuestion(ticket, [RESET], "ticket")], small_kb)
+    assert searcher.queries == ["how do I reset a widget?"] * 2  # the warm-up call, then the timed one
+    assert ev.rows["query"].tolist() == [ticket] and ev.rows["rank"].tolist() == [1]
+    raw = Scripted(small_kb, {ticket: ([(PAINT, 0.9)], False)})  # a searcher that reads raw text
+    ev = evaluate(raw, [EvalQuestion(ticket, [RESET], "ticket")], small_kb, clean_queries=False)
+    assert raw.queries == [ticket] * 2 and ev.rows["rank"].tolist() == [0]
+
+
+def test_evaluation_rows_by_value_and_type(small_kb):
+    r = TfidfRetriever().fit(small_kb)
+    ev = evaluate(r, [EvalQuestion("how do I reset a widget", [RESET], "short", 2),
+                      EvalQuestion("what is the capital of peru", [], "out_of_scope", 3)], small_kb, source="e.csv")
+    rows = ev.rows.drop(columns="latency_ms").to_dict("records")
+    score = r.search("how do I reset a widget", top_k=10).best.score
+    assert rows[0] == {"line": 2, "query": "how do I reset a widget", "kind": "short", "expected": RESET,
+                       "expected_ids": ["faq#how-do-i-reset-a-widget"], "answerable": True, "got": RESET,
+                       "got_id": "faq#how-do-i-reset-a-widget", "score": score, "answered": True, "rank": 1,
+                       "correct": True}
+    assert rows[1]["expected"] == "" and rows[1]["expected_ids"] == [] and rows[1]["rank"] == 0
+    assert rows[1]["answered"] is False and rows[1]["correct"] is True and rows[1]["answerable"] is False
+    assert type(rows[0]["score"]) is float and all(type(v) is float for v in ev.rows["latency_ms"])
+
+
 # --- the eval command -------------------------------------------------------------------------------
 
 
@@ -143,9 +183,13 @@ def test_eval_command_json_has_exactly_the_contract_keys(small_kb, tmp_path, cap
     out = capsys.readouterr().out
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"n", "top1", "top3", "mrr", "oos_auroc", "answered_in_scope", "abstained_out_of_scope",
-                         "answered_precision", "p50_ms", "p99_ms", "misses"}
-    assert data["n"] == 3 and data["top1"] == 1.0 and data["misses"] == []
+    assert list(data) == ["n", "top1", "top3", "mrr", "oos_auroc", "answered_in_scope", "abstained_out_of_scope",
+                          "answered_precision", "p50_ms", "p99_ms", "misses"]
+    p50, p99 = data.pop("p50_ms"), data.pop("p99_ms")
+    assert type(p50) is float and type(p99) is float and 0 <= p50 <= p99
+    assert data == {"n": 3, "top1": 1.0, "top3": 1.0, "mrr": 1.0, "oos_auroc": 1.0, "answered_in_scope": 1.0,
+                    "abstained_out_of_scope": 1.0, "answered_precision": 1.0, "misses": []}
+    assert type(data["n"]) is int and all(type(data[k]) is float for k in data if k not in ("n", "misses"))
 
 
 def test_eval_command_text_lists_metrics_and_misses(small_kb, tmp_path, capsys):
@@ -199,8 +243,16 @@ def test_authored_questions_keep_their_floor(kb):
 def test_read_eval_csv_not_utf8_names_file_and_line(small_kb, tmp_path, capsys):
     path = tmp_path / "latin1.csv"
     path.write_bytes("query,expected,kind\nhow to reset,,short\ncaf\xe9 widgets,,short\n".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"latin1.csv:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8"):
+    with pytest.raises(InputFileError, match=r"latin1.csv:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8") as err:
         read_eval_csv(path)
+    assert (err.value.file, err.value.line) == (str(path), 3)
+    # A byte-order mark is dropped (the header is still "query"); a bad byte on line 1 names line 1.
+    path.write_bytes(b"\xef\xbb\xbfquery,expected\nreset,\n")
+    assert [q.query for q in read_eval_csv(path)] == ["reset"]
+    path.write_bytes(b"query,expected,k\xffind\nreset,\n")
+    with pytest.raises(InputFileError, match=r"latin1.csv:1: not UTF-8 \(byte 0xff\)"):
+        read_eval_csv(path)
+    path.write_bytes("query,expected,kind\nhow to reset,,short\ncaf\xe9 widgets,,short\n".encode("latin-1"))
     with pytest.raises(ValueError, match=r"<eval>: not UTF-8 \(byte 0xe9\)"):
         read_eval_csv(io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
     assert cli.main(["eval", str(path), "--kb", str(small_kb.root)]) == 2

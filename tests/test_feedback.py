@@ -8,21 +8,36 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pandas.api.types import (is_datetime64_any_dtype, is_float_dtype, is_integer_dtype, is_object_dtype,
+                              is_string_dtype)
 
-from assistant.feedback import COLUMNS, ENV_VAR, FeedbackStore, default_feedback_path
+from assistant import TfidfRetriever
+from assistant.config import FEEDBACK_DB_VAR
+from assistant.feedback import COLUMNS, FeedbackStore
+from assistant.problems import FaqAssistantError, InputFileError
+
+
+def is_object_or_string(column: pd.Series) -> bool:
+    """A text column that may hold missing values (SQL NULL: None or NaN, by pandas version)."""
+    return (is_string_dtype(column) or is_object_dtype(column)) and all(
+        isinstance(v, str) or pd.isna(v) for v in column)
 
 
 def test_default_path_env_and_xdg(monkeypatch, tmp_path):
-    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv(FEEDBACK_DB_VAR, raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_feedback_path() == tmp_path / ".local" / "share" / "faq-assistant" / "feedback.sqlite3"
+    with FeedbackStore() as store:  # creates the parent folders
+        assert store.path == tmp_path / ".local" / "share" / "faq-assistant" / "feedback.sqlite3"
+        assert store.path.is_file()
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert default_feedback_path() == tmp_path / "xdg" / "faq-assistant" / "feedback.sqlite3"
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "custom" / "fb.db"))
-    assert default_feedback_path() == tmp_path / "custom" / "fb.db"
-    with FeedbackStore() as store:  # creates the parent folder
+    with FeedbackStore() as store:
+        assert store.path == tmp_path / "xdg" / "faq-assistant" / "feedback.sqlite3" and store.path.is_file()
+    monkeypatch.setenv(FEEDBACK_DB_VAR, " ~/custom/fb.db ")
+    with FeedbackStore() as store:
         assert store.path == tmp_path / "custom" / "fb.db" and store.path.is_file()
+    with FeedbackStore("~/explicit.sqlite3") as store:  # an explicit path wins over the environment
+        assert store.path == tmp_path / "explicit.sqlite3" and store.path.is_file()
 
 
 def test_record_redacts_and_reads_back_as_frame(tmp_path):
@@ -36,6 +51,15 @@ def test_record_redacts_and_reads_back_as_frame(tmp_path):
     assert rid == 1
     assert list(df.columns) == COLUMNS and len(df) == 2
     row = df.iloc[0]
+    assert row.to_dict() | {"created_at": None} == {
+        "id": 1, "created_at": None, "verdict": "accepted", "query": "CLI with SSO? mail [email]",
+        "entry_id": "faq#cli", "question": "Does SSO ...?", "rank": 1, "score": 0.42, "confidence": 0.81,
+        "ticket": "Hi, I am [email], token [token]. How do I use the CLI with SSO?", "origin": "ticket"}
+    kinds = {"id": is_integer_dtype, "created_at": is_datetime64_any_dtype, "verdict": is_string_dtype,
+             "query": is_string_dtype, "entry_id": is_string_dtype, "question": is_object_or_string,
+             "rank": is_float_dtype, "score": is_float_dtype, "confidence": is_float_dtype,  # NaN when not given
+             "ticket": is_object_or_string, "origin": is_string_dtype}
+    assert list(kinds) == COLUMNS and [c for c, is_kind in kinds.items() if not is_kind(df[c])] == []
     assert row["query"] == "CLI with SSO? mail [email]"
     assert row["ticket"] == "Hi, I am [email], token [token]. How do I use the CLI with SSO?"
     assert (row["entry_id"], row["verdict"], row["rank"], row["origin"]) == ("faq#cli", "accepted", 1, "ticket")
@@ -63,7 +87,7 @@ def test_rows_survive_reopening(tmp_path):
 ])
 def test_record_rejects_bad_input(tmp_path, args, message):
     with FeedbackStore(tmp_path / "fb.sqlite3") as store:
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(FaqAssistantError, match=message):
             store.record(*args)
         assert len(store) == 0
 
@@ -71,8 +95,10 @@ def test_record_rejects_bad_input(tmp_path, args, message):
 def test_not_a_database_names_the_file(tmp_path):
     bad = tmp_path / "notes.sqlite3"
     bad.write_text("this is not sqlite " * 100)
-    with pytest.raises(sqlite3.DatabaseError, match=r"notes\.sqlite3: cannot open the feedback database"):
+    with pytest.raises(InputFileError, match=r"notes\.sqlite3: cannot open the feedback database: file is not a database"
+                       ) as info:
         FeedbackStore(bad)
+    assert info.value.file == str(bad) and info.value.line is None
 
 
 def test_accepted_alternates_net_votes(tmp_path):
@@ -84,17 +110,14 @@ def test_accepted_alternates_net_votes(tmp_path):
         store.record("dns needed?", "faq#dns", "accepted")
         store.record("pricing", "faq#dns", "dismissed")
         store.record("mail me at bob@example.com about dns", "faq#dns", "accepted")
-        assert store.accepted_alternates() == {
+        store.record("Hi team,\n\nDNS for SSO, is it needed?\n\nThanks,\nKim", "faq#dns", "accepted")
+        assert store.accepted_alternates() == {  # cleaned once here: the retriever does not clean
             "faq#cli": ["How to use CLI with SSO"],
-            "faq#dns": ["dns needed?", "mail me at [email] about dns"],
+            "faq#dns": ["dns needed?", "mail me at [email] about dns", "DNS for SSO, is it needed?"],
         }
 
 
 def test_alternates_feed_the_retriever(tmp_path, kb):
-    from assistant import TfidfRetriever
-
-    if "alternates" not in TfidfRetriever.fit.__code__.co_varnames:
-        pytest.skip("TfidfRetriever.fit(kb, alternates=...) is not there yet (retrieval issue)")
     target = kb.find_question("Is DNS verification required to enable SSO?")
     query = "zorblax frobnication"
     with FeedbackStore(tmp_path / "fb.sqlite3") as store:
@@ -136,8 +159,6 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
 
 def test_unopenable_paths_and_odd_text_give_errors_naming_the_path(tmp_path):
-    import sqlite3
-
     with pytest.raises(sqlite3.OperationalError, match=str(tmp_path)):
         FeedbackStore(tmp_path)  # a folder, not a database file
     store = FeedbackStore(tmp_path / "fb.sqlite3")

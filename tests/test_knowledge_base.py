@@ -73,6 +73,35 @@ def test_to_frame_has_documented_columns(kb):
     assert len(frame) == 12
     assert frame["question"].tolist() == SEED_QUESTIONS
     assert frame.loc[0, "tags"] == ["FAQ"]
+    assert frame.iloc[2].to_dict() == {
+        "id": f"{DOC}#is-dns-verification-required-to-enable-sso",
+        "question": "Is DNS verification required to enable SSO?",
+        "answer_text": "Yes. You must verify a domain before using it with an SSO connection.",
+        "answer_markdown": "Yes. You must verify a domain before using it with an SSO connection.",
+        "source": f"{DOC}.md",
+        "line": 19,
+        "anchor": "is-dns-verification-required-to-enable-sso",
+        "section": "",
+        "url": "/single-sign-on/enforcement-faqs/#is-dns-verification-required-to-enable-sso",
+        "title": "Enforcement",
+        "description": "Single Sign-on enforcement FAQs",
+        "keywords": ["iEchor", "iEchor Hub", "SSO FAQs", "single sign-on", "enforce SSO", "SSO enforcement"],
+        "tags": ["FAQ"],
+        "aliases": ["/single-sign-on/enforcement-faqs/", "/faq/security/single-sign-on/enforcement-faqs/"],
+        "alternate_questions": [],
+        "links": [],
+    }
+    # The documented types, in every row: line an int, url a str or None, list columns lists of str.
+    for row in frame.to_dict("records"):
+        assert isinstance(row["line"], int) and row["line"] >= 1
+        assert row["url"] is None or isinstance(row["url"], str)
+        for column in ("id", "question", "answer_text", "answer_markdown", "source", "anchor", "section", "title",
+                       "description"):
+            assert isinstance(row[column], str), column
+        for column in ("keywords", "tags", "aliases", "alternate_questions"):
+            assert isinstance(row[column], list) and all(isinstance(v, str) for v in row[column]), column
+        assert all(isinstance(link, dict) and set(link) == {"text", "target"}
+                   and all(isinstance(v, str) for v in link.values()) for link in row["links"])
 
 
 def test_default_kb_is_shipped_with_the_package():
@@ -98,40 +127,59 @@ def test_bom_and_crlf_change_nothing(tmp_path, kb):
 
 
 def test_missing_and_empty_kb_are_clear_errors(tmp_path):
-    with pytest.raises(KnowledgeBaseError, match="does not exist"):
+    with pytest.raises(KnowledgeBaseError) as info:
         KnowledgeBase.load(tmp_path / "nope")
-    with pytest.raises(KnowledgeBaseError, match="no FAQ markdown files"):
+    assert str(info.value) == f"{tmp_path / 'nope'}: knowledge base folder does not exist"
+    assert (info.value.file, info.value.line) == (str(tmp_path / "nope"), None)
+    with pytest.raises(KnowledgeBaseError) as info:
         KnowledgeBase.load(tmp_path)
+    assert str(info.value) == f"{tmp_path}: no FAQ markdown files (*.md, *.mdx, *.markdown) found"
+    assert isinstance(info.value, ValueError)  # callers that catch ValueError keep working
 
 
-def test_one_bad_file_never_empties_the_kb(tmp_path):
+def test_the_knowledge_base_reads_no_environment_variable(monkeypatch, tmp_path):
+    """Which knowledge base a command uses is assistant.config's business (FAQ_ASSISTANT_KB)."""
+    (tmp_path / "other.md").write_text("## Is this another KB?\n\nYes.\n")
+    monkeypatch.setenv("FAQ_ASSISTANT_KB", str(tmp_path))
+    assert default_kb_path() != tmp_path
+    assert [e.question for e in KnowledgeBase.load()] == SEED_QUESTIONS
+
+
+def _unreadable(monkeypatch, name: str) -> None:
+    """Make reading the file ``name`` fail as a file without read permission does (for root too, which CI is)."""
+    read_bytes = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path.name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+
+
+def test_one_bad_file_never_empties_the_kb(tmp_path, monkeypatch):
     shutil.copy(default_kb_path() / f"{DOC}.md", tmp_path / "good.md")
     (tmp_path / "latin1.md").write_bytes("---\ntitle: Caf\xe9\n---\n\n### Is caf\xe9 open?\n\nYes.\n".encode("latin-1"))
     (tmp_path / "badyaml.md").write_text("---\ntitle: [unclosed\n---\n\n### Does it parse?\n\nThe body does.\n")
     (tmp_path / "list.md").write_text("---\n- a\n- b\n---\n\n### Is a list front matter ok?\n\nNo.\n")
-    unreadable = tmp_path / "unreadable.md"
-    unreadable.write_text("### Can you read me?\n\nNo.\n")
-    unreadable.chmod(0)
+    (tmp_path / "unreadable.md").write_text("### Can you read me?\n\nNo.\n")
+    _unreadable(monkeypatch, "unreadable.md")
     kb = KnowledgeBase.load(tmp_path)
-    questions = {e.question for e in kb}
-    assert len([e for e in kb if e.source == "good.md"]) == 12
-    assert {"Is caf\ufffd open?", "Does it parse?", "Is a list front matter ok?"} <= questions
-    codes = {(p.file, p.code) for p in kb.problems}
-    assert ("latin1.md", "not-utf8") in codes
-    assert ("badyaml.md", "front-matter-invalid") in codes
-    assert ("list.md", "front-matter-not-mapping") in codes
-    latin = next(p for p in kb.problems if p.code == "not-utf8")
-    assert latin.line == 2 and "latin1.md:2" in str(latin)
-    if not _running_as_root_ignoring_permissions(unreadable):
-        assert ("unreadable.md", "unreadable") in codes
-
-
-def _running_as_root_ignoring_permissions(path: Path) -> bool:
-    try:
-        path.read_bytes()
-        return True
-    except OSError:
-        return False
+    assert [e.question for e in kb if e.source == "good.md"] == SEED_QUESTIONS
+    assert [(e.source, e.question) for e in kb if e.source != "good.md"] == [
+        ("badyaml.md", "Does it parse?"), ("latin1.md", "Is caf\ufffd open?"), ("list.md", "Is a list front matter ok?")]
+    assert kb["latin1#is-caf-open"].front_matter == {"title": "Caf\ufffd"}  # the rest of the file still reads
+    assert [str(p) for p in kb.problems] == [
+        "badyaml.md:2: error: YAML front matter does not parse: expected ',' or ']', but got '<stream end>' "
+        "[front-matter-invalid]",
+        "latin1.md:2: warning: byte 0xe9 is not UTF-8; replaced with U+FFFD (save the file as UTF-8) [not-utf8]",
+        "list.md:1: warning: the block between '---' lines 1 and 4 is a list, not key: value front matter; "
+        "read as markdown [front-matter-not-mapping]",
+        "unreadable.md: error: cannot read file: Permission denied [unreadable]",
+    ]
+    assert [(p.file, p.line, p.severity, p.code) for p in kb.problems] == [
+        ("badyaml.md", 2, "error", "front-matter-invalid"), ("latin1.md", 2, "warning", "not-utf8"),
+        ("list.md", 1, "warning", "front-matter-not-mapping"), ("unreadable.md", None, "error", "unreadable")]
 
 
 def test_docker_docs_all_load_and_counts_match_hand_counts(shared_dir):
@@ -166,3 +214,36 @@ def test_links_that_lead_nowhere_or_loop_are_problems_not_crashes(tmp_path):
     kb = KnowledgeBase.load(tmp_path)
     assert [e.question for e in kb] == ["Is this fine?"]
     assert sorted(p.file for p in kb.problems if p.code == "unreadable") == ["dangling.md", "loop1.md", "loop2.md"]
+
+
+@pytest.mark.parametrize("content, problems, alternates", [
+    ("why: [a\n", ["faq.alternates.yaml:2: error: alternate questions file does not parse: expected ',' or ']', "
+                   "but got '<stream end>' (write one '- phrasing' per line, or quote phrasings inside [...]) "
+                   "[alternates-invalid]"], [[], []]),
+    (b"why: [caf\xe9]\nHow?: [ok]\n", ["faq.alternates.yaml:1: warning: byte 0xe9 is not UTF-8; replaced with U+FFFD "
+                                      "(save the file as UTF-8) [not-utf8]"], [["caf\ufffd"], ["ok"]]),
+    ("- a\n", ["faq.alternates.yaml:1: error: alternate questions file must map a question (its text or anchor) "
+               "to a list of alternate phrasings [alternates-invalid]"], [[], []]),
+    ("why: [a, '']\n", ["faq.alternates.yaml:1: error: alternates of 'why' must be a list of non-empty strings "
+                        "[alternates-invalid]"], [[], []]),
+    ("Why?: a\nnope: [b]\n", ["faq.alternates.yaml:2: warning: 'nope' is not a question (text or anchor) of faq.md; "
+                              "its alternates are ignored [alternates-unknown-question]"], [["a"], []]),
+    ("", [], [[], []]),
+])
+def test_alternates_file_problems_name_file_and_line(tmp_path, content, problems, alternates):
+    (tmp_path / "faq.md").write_text("## Why?\n\nBecause.\n\n## How?\n\nSo.\n")
+    path = tmp_path / "faq.alternates.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    kb = KnowledgeBase.load(tmp_path)
+    assert [str(p) for p in kb.problems] == problems
+    assert [e.alternate_questions for e in kb] == alternates  # the page's entries load either way
+
+
+def test_unreadable_alternates_file_is_a_problem(tmp_path, monkeypatch):
+    (tmp_path / "faq.md").write_text("## Why?\n\nBecause.\n")
+    (tmp_path / "faq.alternates.yml").write_text("why: [a]\n")
+    _unreadable(monkeypatch, "faq.alternates.yml")
+    kb = KnowledgeBase.load(tmp_path)
+    assert [str(p) for p in kb.problems] == [
+        "faq.alternates.yml: error: cannot read alternate questions file: Permission denied [alternates-unreadable]"]
+    assert [e.question for e in kb] == ["Why?"]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.knowledge_base import KnowledgeBaseError, default_kb_path
+from assistant.knowledge_base import default_kb_path
 from assistant.lint import LintReport, lint_paths
+from assistant.problems import KnowledgeBaseError
 
 CLEAN = Path(__file__).parent / "fixtures" / "lint" / "clean"
 FM = "---\ntitle: T\ndescription: D\n---\n\n"
@@ -90,6 +91,20 @@ def test_yaml_values_that_change_type_are_named(tmp_path):
     assert changed[5].startswith("'launched: 2024-01-31' becomes a date")
     assert changed[9].startswith("'params.beta: yes' is the boolean true")
     assert all(p.severity == "warning" for p in report.problems if p.code == "yaml-type-changed")
+
+
+def test_yaml_type_changes_are_named_at_the_line_of_their_own_key(tmp_path):
+    """Lines come from the YAML node tree: a flow mapping, a key name used twice, list items."""
+    text = ("---\ntitle: T\ndescription: D\nparams: {beta: yes}\na:\n  x: 1\nb:\n  x: NO\n"
+            "tags:\n  - NO\n  - ok\n  - yes\n---\n\n### How?\n\nLike this.\n")
+    report = lint_files(tmp_path, {"a.md": text})
+    changed = sorted((p.line, p.message.split("'")[1]) for p in report.problems if p.code == "yaml-type-changed")
+    assert changed == [(4, "params.beta: yes"), (8, "b.x: NO"), (10, "tags[0]: NO"), (12, "tags[2]: yes")]
+
+
+def test_a_date_yaml_1_1_readers_cannot_read_is_no_crash(tmp_path):
+    report = lint_files(tmp_path, {"a.md": "---\ntitle: T\ndescription: D\nlaunched: 2024-13-45\n---\n\n### How?\n\nOk.\n"})
+    assert report.problems == [] and report.entries == 1
 
 
 # --- questions -------------------------------------------------------------------------------------
@@ -209,19 +224,40 @@ def test_no_markdown_files_and_missing_paths(tmp_path):
         lint_paths([tmp_path / "nope"])
 
 
-def test_report_formats_and_severity_filter(tmp_path):
+def test_report_formats_and_severity_filter(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files inside the working folder are named relative to it
     report = lint_files(tmp_path, {"a.md": FM + "### How?\n\n```\nx\n\nSee [docs](/x/).\n",
                                    "b.md": "---\ntitle: T\n---\n\n### Why?\n\nBecause [x](/y/).\n"})
+    shown = "faq"
+    expected = [
+        {"file": f"{shown}/a.md", "line": 8, "severity": "error", "code": "unclosed-fence",
+         "message": "code fence opened with ``` is never closed: everything after it (to line 11) renders as code; "
+                    "add a closing ``` line"},
+        {"file": f"{shown}/b.md", "line": 1, "severity": "warning", "code": "missing-description",
+         "message": "front matter has no description: add 'description: ...' (search engines and link previews show it)"},
+        {"file": f"{shown}/b.md", "line": 7, "severity": "info", "code": "link-site-absolute",
+         "message": "site-absolute link /y/ is not checked (it depends on the site's content root)"},
+    ]
     data = report.to_dict()
-    assert set(data) == {"files", "entries", "problems"} and (data["files"], data["entries"]) == (2, 2)
-    assert all(set(p) == {"file", "line", "severity", "code", "message"} for p in data["problems"])
-    assert {p["severity"] for p in report.to_dict("warning")["problems"]} == {"error", "warning"}
-    assert {p["severity"] for p in report.to_dict("error")["problems"]} == {"error"}
+    assert data == {"files": 2, "entries": 2, "problems": expected}
+    assert type(data["files"]) is int and type(data["entries"]) is int
+    assert all(type(p["line"]) is int and all(type(p[k]) is str for k in ("file", "severity", "code", "message"))
+               for p in data["problems"])
+    # The filter keeps the counts of everything checked and drops lesser findings only.
+    assert report.to_dict("warning") == {"files": 2, "entries": 2, "problems": expected[:2]}
+    assert report.to_dict("error") == {"files": 2, "entries": 2, "problems": expected[:1]}
+    assert json.loads(json.dumps(data)) == data  # plain JSON types only
     text = report.to_text()
-    assert text.splitlines()[-1] == "2 files, 2 FAQ entries: 1 error, 1 warning, 1 info"
+    assert text.splitlines() == [
+        f"{shown}/a.md:8: error: {expected[0]['message']} [unclosed-fence]",
+        f"{shown}/b.md:1: warning: {expected[1]['message']} [missing-description]",
+        f"{shown}/b.md:7: info: {expected[2]['message']} [link-site-absolute]",
+        "2 files, 2 FAQ entries: 1 error, 1 warning, 1 info"]
+    assert report.to_text("error").splitlines()[1:] == ["2 files, 2 FAQ entries: 1 error, 1 warning, 1 info"]
     one = lint_files(tmp_path / "one", {"a.md": FM + "### How?\n\nLike this.\n"})
     assert one.to_text() == "1 file, 1 FAQ entry: 0 errors, 0 warnings, 0 info"
-    with pytest.raises(ValueError, match="min_severity must be one of"):
+    assert one.to_dict() == {"files": 1, "entries": 1, "problems": []}
+    with pytest.raises(ValueError, match="min_severity must be one of error, warning, info, got 'fatal'"):
         report.filtered("fatal")
 
 
@@ -234,10 +270,12 @@ def test_cli_lint_exit_codes_and_json(tmp_path, capsys):
     shutil.copytree(CLEAN, bad)
     (bad / "setup.md").write_text((bad / "setup.md").read_text().replace("## Before you start", "## Before you begin"))
     assert cli.main(["lint", str(bad), "--format", "json"]) == 1
-    data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"files", "entries", "problems"}
-    assert [(Path(p["file"]).name, p["line"], p["severity"], p["code"]) for p in data["problems"]] == [
-        ("faq.md", 18, "error", "broken-anchor")]
+    assert json.loads(capsys.readouterr().out) == {"files": 2, "entries": 5, "problems": [
+        {"file": (bad / "faq.md").as_posix(), "line": 18, "severity": "error", "code": "broken-anchor",
+         "message": "link setup.md#before-you-start: no heading or id #before-you-start in setup.md "
+                    "(did you mean #before-you-begin?)"}]}
+    assert cli.main(["lint", str(bad), "--format", "json", "--min-severity", "error"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["problems"]) == 1
 
     assert cli.main(["lint", str(tmp_path / "missing")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
@@ -284,6 +322,39 @@ def test_synonym_file_that_the_retriever_cannot_use(tmp_path):
     assert (Path(p.file).name, p.line, p.severity) == ("synonyms.yaml", None, "error")
     assert p.message == ("synonym file must map a concept to a list of synonyms, got a list; "
                          "the retriever searches without synonyms")
+
+
+def test_synonym_file_problems_name_the_line(tmp_path):
+    """The line comes from the error itself (YAML mark, first non-UTF-8 byte), not from its message."""
+    page = FM + "### How?\n\nLike this.\n"
+    report = lint_files(tmp_path, {"a.md": page, "synonyms.yaml": "sso: [a, b]\nmfa: [2fa\n"})
+    p = only(report, "synonyms-invalid")
+    assert (Path(p.file).name, p.line, p.severity) == ("synonyms.yaml", 3, "error")
+    assert p.message.startswith("synonym file does not parse as YAML: ")
+    assert p.message.endswith("; the retriever searches without synonyms")
+    report = lint_files(tmp_path / "b", {"a.md": page, "synonyms.yaml": b"sso: [a]\nmfa: [caf\xe9]\n"})
+    p = only(report, "synonyms-invalid")
+    assert (Path(p.file).name, p.line) == ("synonyms.yaml", 2)
+    assert p.message == ("byte 0xe9 is not UTF-8; replaced with U+FFFD (save the file as UTF-8); "
+                         "the retriever searches without synonyms")
+
+
+def test_lint_reads_synonyms_without_the_retriever():
+    """Data flows one way: nothing in assistant/lint imports retrieval (or widgets, or the simulator)."""
+    import ast
+
+    import assistant.lint
+
+    imported = set()
+    for path in Path(assistant.lint.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(("." * node.level) + (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+    assert "..synonyms" in imported
+    assert not {m for m in imported if m.lstrip(".").split(".")[-1] in ("retrieval", "simulator", "widgets", "replies")
+                or m.startswith(("assistant", "ipywidgets", "matplotlib"))}, imported
 
 
 # --- the real corpus ------------------------------------------------------------------------------

@@ -173,7 +173,9 @@ def test_reference_definitions_elsewhere_on_the_page_are_appended_to_the_answer(
 def test_unclosed_collapsible_block_keeps_its_question_and_warns():
     p = parse_markdown("<details>\n<summary>Why is it slow?</summary>\n\nBig files.\n\n## Next section\n\nText.\n", "kb/d.md")
     assert [(e.question, e.answer_text) for e in p.entries] == [("Why is it slow?", "Big files.")]
-    assert str(p.problems[0]).startswith("kb/d.md:1: warning: the collapsible block of question 'Why is it slow?' never closes")
+    assert [str(x) for x in p.problems] == [
+        "kb/d.md:1: warning: the collapsible block of question 'Why is it slow?' never closes; its answer runs to "
+        "the next heading or question (add the closing tag) [block-unclosed]"]
 
 
 def test_only_collapsible_components_make_entries():
@@ -261,20 +263,21 @@ def test_faq_page_detection(source, front_matter, faq):
 OVERRIDE_PAGE = "## Setup\n\nRun the installer.\n\n### Broken pipe error\n\nFix it.\n\n### Why is it slow?\n\nDisk.\n"
 
 
-@pytest.mark.parametrize("front_matter, expected", [
-    ("", ["Why is it slow?"]),
-    ("faq: {question_headings: all}", ["Broken pipe error", "Why is it slow?"]),
-    ("faq: true", ["Broken pipe error", "Why is it slow?"]),
-    ("faq: {question_level: 3}", ["Broken pipe error", "Why is it slow?"]),
-    ("faq: {question_headings: marked}\ntags: [faq]", ["Why is it slow?"]),
-    ("faq: false\ntags: [faq]", ["Why is it slow?"]),
-    ("faq: {question_headings: none}", []),
-    ("faq: {question_headings: all, question_level: 2}", ["Setup", "Why is it slow?"]),
+@pytest.mark.parametrize("front_matter, expected, faq_page, level", [
+    ("", ["Why is it slow?"], False, None),
+    ("faq: {question_headings: all}", ["Broken pipe error", "Why is it slow?"], True, 3),
+    ("faq: true", ["Broken pipe error", "Why is it slow?"], True, 3),
+    ("faq: {question_level: 3}", ["Broken pipe error", "Why is it slow?"], True, 3),
+    ("faq: {question_headings: marked}\ntags: [faq]", ["Why is it slow?"], False, None),
+    ("faq: false\ntags: [faq]", ["Why is it slow?"], False, None),
+    ("faq: {question_headings: none}", [], False, None),
+    ("faq: {question_headings: all, question_level: 2}", ["Setup", "Why is it slow?"], True, 2),
 ])
-def test_front_matter_overrides(front_matter, expected):
+def test_front_matter_overrides(front_matter, expected, faq_page, level):
     p = parse_markdown(f"---\n{front_matter}\n---\n{OVERRIDE_PAGE}")
     assert questions(p) == expected
-    assert p.problems == [] or expected == []
+    assert (p.faq_page, p.question_level) == (faq_page, level)
+    assert p.problems == []  # every override here is valid, "none" included
 
 
 def test_none_keeps_bold_questions():
@@ -285,13 +288,20 @@ def test_none_keeps_bold_questions():
 def test_bad_override_values_are_problems_naming_the_field_and_line():
     text = "---\ntitle: T\nfaq:\n  question_headings: sometimes\n  question_level: 9\n  colour: red\n---\n## Why?\n\nX.\n"
     p = parse_markdown(text, "kb/page.md")
-    messages = [str(x) for x in p.problems]
-    assert any("kb/page.md:3: error: front matter 'faq'.question_headings must be one of auto, all, marked, none (got 'sometimes')" in m for m in messages)
-    assert any("question_level must be a heading level from 1 to 6 (got 9)" in m for m in messages)
-    assert any("unknown key 'colour'" in m for m in messages)
+    assert [str(x) for x in p.problems] == [
+        "kb/page.md:3: error: front matter 'faq'.question_headings must be one of auto, all, marked, none "
+        "(got 'sometimes') [settings-invalid]",
+        "kb/page.md:3: error: front matter 'faq'.question_level must be a heading level from 1 to 6 (got 9) "
+        "[settings-invalid]",
+        "kb/page.md:3: warning: front matter 'faq': unknown key 'colour' (known: question_headings, question_level) "
+        "[settings-unknown-key]",
+    ]
     assert questions(p) == ["Why?"]  # the valid defaults still apply
     p = parse_markdown("---\nfaq: [{q: a}]\n---\n## Why?\n\nX.\n")
-    assert codes(p) == ["settings-invalid"] and questions(p) == ["Why?"]
+    assert [str(x) for x in p.problems] == [
+        "<string>:2: warning: front matter 'faq' must be a mapping with keys question_headings "
+        "(auto|all|marked|none) and question_level (1-6), not a list [settings-invalid]"]
+    assert questions(p) == ["Why?"]
 
 
 def test_folder_settings_apply_below_their_folder(tmp_path):
@@ -329,7 +339,28 @@ def test_broken_folder_settings_are_reported_once_with_file_and_line(tmp_path):
     (tmp_path / ".faq.yaml").write_text("question_headings: [unclosed\n")
     settings = FolderSettings(tmp_path)
     assert settings.for_file(tmp_path / "a.md") == {}
-    assert settings.problems[0].file == ".faq.yaml" and settings.problems[0].code == "settings-invalid"
+    assert [str(p) for p in settings.problems] == [
+        ".faq.yaml:2: error: folder settings file does not parse: expected ',' or ']', but got '<stream end>' "
+        "[settings-invalid]"]
+
+
+def test_folder_settings_whose_file_pattern_is_not_a_mapping_name_its_line(tmp_path):
+    (tmp_path / ".faq.yaml").write_text("files:\n  a.md: all\n  'b*.md': [all]\n  c.md:\n")
+    (tmp_path / "a.md").write_text(OVERRIDE_PAGE)
+    settings = FolderSettings(tmp_path)
+    assert settings.for_file(tmp_path / "a.md") == {}
+    assert [(p.line, p.code, p.message.split(" must ")[0]) for p in settings.problems] == [
+        (2, "settings-invalid", "files['a.md']"), (3, "settings-invalid", "files['b*.md']"),
+        (4, "settings-invalid", "files['c.md']")]
+
+
+def test_folder_settings_with_bytes_that_are_not_utf8_still_apply(tmp_path):
+    (tmp_path / ".faq.yaml").write_bytes(b"# caf\xe9 pages\nquestion_headings: all\n")
+    (tmp_path / "a.md").write_text(OVERRIDE_PAGE)
+    kb = KnowledgeBase.load(tmp_path)
+    assert [str(p) for p in kb.problems] == [
+        ".faq.yaml:1: warning: byte 0xe9 is not UTF-8; replaced with U+FFFD (save the file as UTF-8) [not-utf8]"]
+    assert [e.question for e in kb] == ["Broken pipe error", "Why is it slow?"]
 
 
 # --- traps ---------------------------------------------------------------------------------------
@@ -351,7 +382,9 @@ def test_dashes_used_as_horizontal_rules_keep_every_question():
 def test_unclosed_front_matter_warns_and_keeps_questions():
     p = parse_markdown("---\ntitle: Billing\ntags: [faq]\n\n## How do I pay?\n\nBy card.\n", "kb/open.md")
     assert questions(p) == ["How do I pay?"] and p.entries[0].line == 5
-    assert str(p.problems[0]).startswith("kb/open.md:1: warning: file starts with '---' but no closing '---' line follows")
+    assert [str(x) for x in p.problems] == [
+        "kb/open.md:1: warning: file starts with '---' but no closing '---' line follows; read as markdown, "
+        "not front matter (add a closing '---' line) [front-matter-unclosed]"]
     assert all("title" not in q for q in questions(p))
     p = parse_markdown('+++\ntitle = "x"\n\n## Why?\n\nBecause.\n')
     assert questions(p) == ["Why?"] and codes(p) == ["front-matter-unclosed"]
@@ -377,9 +410,14 @@ def test_yaml_values_stay_the_strings_written():
 
 def test_invalid_front_matter_is_an_error_with_its_line_and_the_page_still_parses():
     p = parse_markdown("---\ntitle: [unclosed\nx: 1\n---\n## Why?\n\nBecause.\n", "kb/bad.md")
-    assert p.problems[0].severity == "error" and p.problems[0].code == "front-matter-invalid"
-    assert str(p.problems[0]).startswith("kb/bad.md:")
-    assert questions(p) == ["Why?"]
+    assert [str(x) for x in p.problems] == [
+        "kb/bad.md:3: error: YAML front matter does not parse: expected ',' or ']', but got ':' [front-matter-invalid]"]
+    assert questions(p) == ["Why?"] and p.front_matter == {}
+    p = parse_markdown('\n+++\ntitle = "x"\nweight = = 8\n+++\n## Why?\n\nBecause.\n', "kb/bad.md")
+    assert [str(x) for x in p.problems] == [  # the line inside the front matter, as for YAML
+        "kb/bad.md:4: error: TOML front matter does not parse: Invalid value [front-matter-invalid]",
+        "kb/bad.md:2: warning: blank lines before the front matter (it still parsed; remove them) [front-matter-not-first]"]
+    assert questions(p) == ["Why?"] and p.front_matter == {}
 
 
 def test_line_endings_tabs_and_unicode_in_questions():
@@ -453,3 +491,17 @@ def test_yaml_alias_bomb_is_refused_and_the_questions_still_load():
 def test_yaml_anchors_within_reason_still_work():
     page = parse_markdown("---\nbase: &b [a, b]\ntags: *b\n---\n\n## Why?\n\nBecause.\n", "ok.md")
     assert page.front_matter["tags"] == ["a", "b"] and not page.problems
+
+
+def test_parsing_is_a_package_of_one_job_modules_exporting_only_its_own_names():
+    import assistant.parsing as parsing
+
+    sizes = {f.name: len(f.read_text(encoding="utf-8").splitlines()) for f in Path(parsing.__file__).parent.glob("*.py")}
+    assert set(sizes) == {"__init__.py", "answers.py", "candidates.py", "front_matter.py", "page.py", "preprocess.py",
+                          "questions.py", "settings.py", "text.py"}
+    assert max(sizes.values()) < 500, sizes
+    assert sorted(parsing.__all__) == sorted([
+        "ParsedPage", "FolderSettings", "parse_markdown", "parse_file", "slugify", "is_question", "is_boilerplate",
+        "normalize_source", "QUESTION_HEADING_MODES"])
+    for name in ("Problem", "FaqEntry", "load_yaml"):  # their homes: assistant.problems, .entries, .files
+        assert not hasattr(parsing, name), name

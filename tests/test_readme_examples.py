@@ -2,7 +2,8 @@
 
 A README block may be an excerpt: a `...` line stands for left-out lines, and the lines shown must
 appear in the output in the same order, the first line first. stderr
-lines (warnings) come first, as a terminal shows them for these commands.
+lines (warnings) come first, as a terminal shows them for these commands. The exit code must be 0
+unless the example is followed by `$ echo $?` and the code it prints.
 """
 
 from __future__ import annotations
@@ -25,16 +26,23 @@ def _examples():
             command, output = m.group(1), m.group(2).rstrip("\n")
             if "|" in command or not output:
                 continue
-            yield pytest.param(command, output, id=command[:70])
+            code = re.match(r"\$ echo \$\?\n(\d+)\n", block[m.end():])
+            yield pytest.param(command, output, int(code.group(1)) if code else 0, id=command[:70])
 
 
-@pytest.mark.parametrize("command, expected", list(_examples()))
-def test_readme_example_matches_the_cli(command, expected, capsys, monkeypatch, request):
+def test_readme_examples_are_found():
+    examples = list(_examples())
+    assert len(examples) >= 8
+    assert any(p.values[2] != 0 for p in examples), "no README example documents a non-zero exit code"
+
+
+@pytest.mark.parametrize("command, expected, exit_code", list(_examples()))
+def test_readme_example_matches_the_cli(command, expected, exit_code, capsys, monkeypatch, request):
     argv = shlex.split(command)[1:]
     if any(a.startswith("../shared") for a in argv):
         request.getfixturevalue("shared_dir")
     monkeypatch.chdir(ROOT)
-    cli.main(argv)
+    assert cli.main(argv) == exit_code
     out, err = capsys.readouterr()
     actual = [line.rstrip() for line in (err + out).rstrip("\n").split("\n")]
     want = [line.rstrip() for line in expected.split("\n")]

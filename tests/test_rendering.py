@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import KnowledgeBase
-from assistant.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, escape, render_markdown, safe_url
+from assistant.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, escape, plural, render_markdown, safe_url
 
 HOSTILE_KB = Path(__file__).parent / "fixtures" / "hostile-kb"
 
@@ -57,6 +57,14 @@ def test_escape_plain_text():
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;q&#x27;")
     assert escape(None) == ""
     assert escape(3) == "3"
+
+
+@pytest.mark.parametrize("n, args, expected", [
+    (0, ("ticket",), "0 tickets"), (1, ("ticket",), "1 ticket"), (2, ("ticket",), "2 tickets"),
+    (1, ("FAQ entry", "FAQ entries"), "1 FAQ entry"), (3, ("FAQ entry", "FAQ entries"), "3 FAQ entries"),
+])
+def test_plural(n, args, expected):
+    assert plural(n, *args) == expected
 
 
 @pytest.mark.parametrize("url, base, expected", [

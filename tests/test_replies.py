@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pandas.api.types import is_bool_dtype, is_float_dtype, is_integer_dtype, is_string_dtype
 
 from assistant import FaqEntry
-from assistant.replies import analyse_ticket, build_reply, cite, entry_link, summarize
+from assistant import replies
+from assistant.entries import entry_link
+from assistant.replies import analyze_ticket, build_reply, cite, summarize
+from assistant.tickets import clean_ticket, split_questions
 
 ENABLE = "We currently have a iEchor Team subscription. How do we enable SSO?"
 CLI = "Does iEchor SSO support authenticating through the command line?"
@@ -33,7 +37,7 @@ def _entry(**kw) -> FaqEntry:
 
 
 def test_ticket_is_split_and_each_question_gets_its_entry(retriever):
-    analysis = analyse_ticket(TICKET, retriever, top_k=3)
+    analysis = analyze_ticket(TICKET, retriever, top_k=3)
     assert "Hello team" not in analysis.cleaned and "wrote:" not in analysis.cleaned
     assert "Dana" not in analysis.cleaned
     assert len(analysis.questions) == 2
@@ -46,18 +50,46 @@ def test_ticket_is_split_and_each_question_gets_its_entry(retriever):
     df = analysis.to_frame()
     assert list(df.columns) == ["question_no", "question", "answered", "rank", "id", "faq_question", "score",
                                 "confidence"]
-    assert df["question_no"].tolist() == [1, 1, 1, 2, 2, 2]
+    kinds = {"question_no": is_integer_dtype, "question": is_string_dtype, "answered": is_bool_dtype,
+             "rank": is_integer_dtype, "id": is_string_dtype, "faq_question": is_string_dtype,
+             "score": is_float_dtype, "confidence": is_float_dtype}
+    assert [c for c, is_kind in kinds.items() if not is_kind(df[c])] == []
+    assert df["question_no"].tolist() == [1, 1, 1, 2, 2, 2] and df["rank"].tolist() == [1, 2, 3, 1, 2, 3]
+    assert df["question"].tolist() == [first.question] * 3 + [second.question] * 3
+    assert df["answered"].tolist() == [True] * 6
+    assert df["id"].tolist() == [m.entry.id for q in analysis.questions for m in q.result.matches]
     assert df.loc[0, "faq_question"] == ENABLE
+    assert df["score"].tolist() == [m.score for q in analysis.questions for m in q.result.matches]
+    assert df["confidence"].tolist() == [m.confidence for q in analysis.questions for m in q.result.matches]
+    assert df["confidence"].between(0, 1).all()
+
+
+def test_ticket_is_cleaned_once_and_questions_are_searched_as_split(retriever, monkeypatch):
+    cleaned_texts, searched = [], []
+
+    def counting_clean(text):
+        cleaned_texts.append(text)
+        return clean_ticket(text)
+
+    class Spy:
+        def search(self, query, top_k=3):
+            searched.append(query)
+            return retriever.search(query, top_k=top_k)
+
+    monkeypatch.setattr(replies, "clean_ticket", counting_clean)
+    analysis = analyze_ticket(TICKET, Spy(), top_k=2)
+    assert cleaned_texts == [TICKET]
+    assert searched == [q.question for q in analysis.questions] == split_questions(clean_ticket(TICKET))
 
 
 def test_ticket_without_question_mark_is_one_question(retriever):
-    analysis = analyse_ticket("Hi,\n\nplease explain DNS verification for SSO\n\nBest regards,\nKim", retriever)
+    analysis = analyze_ticket("Hi,\n\nplease explain DNS verification for SSO\n\nBest regards,\nKim", retriever)
     assert [q.question for q in analysis.questions] == ["please explain DNS verification for SSO"]
     assert analysis.questions[0].result.best.entry.question == "Is DNS verification required to enable SSO?"
 
 
 def test_unrelated_ticket_abstains_but_keeps_candidates(retriever):
-    analysis = analyse_ticket("What colour should the office sofa be?", retriever, top_k=2)
+    analysis = analyze_ticket("What colour should the office sofa be?", retriever, top_k=2)
     (q,) = analysis.questions
     assert not q.answered and len(q.result.matches) == 2
 
@@ -65,7 +97,7 @@ def test_unrelated_ticket_abstains_but_keeps_candidates(retriever):
 @pytest.mark.parametrize("ticket", ["", "   \n\t"])
 def test_empty_ticket_is_an_error(retriever, ticket):
     with pytest.raises(ValueError, match="ticket is empty"):
-        analyse_ticket(ticket, retriever)
+        analyze_ticket(ticket, retriever)
 
 
 def test_reply_quotes_each_chosen_answer_and_cites_its_link(kb):

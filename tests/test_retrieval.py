@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import shutil
 import time
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from assistant import KnowledgeBase, TfidfRetriever, default_kb_path
-from assistant.retrieval import STOP_WORDS, load_synonyms, normalize_text, stem
+from assistant.analysis import STOP_WORDS, normalize_text, stem
+from assistant.entries import FaqEntry
+from assistant.results import Match, SearchResult
+from assistant.retrieval import MAX_QUERY_CHARS
+from assistant.synonyms import load_synonyms
+from assistant.tickets import clean_ticket
 
 DOC = "security/single-sign-on/enforcement-faqs"
 CLI = f"{DOC}#does-iechor-sso-support-authenticating-through-the-command-line"
@@ -141,6 +148,69 @@ def test_confidence_is_half_at_the_threshold_and_monotone(retriever):
     assert values == sorted(values)
 
 
+# --- results -------------------------------------------------------------------------------------
+
+
+def _entry(n: int, question: str, answer: str, url: str | None = None) -> FaqEntry:
+    return FaqEntry(id=f"faq#q{n}", question=question, answer_markdown=answer, answer_text=answer, source="faq.md",
+                    line=n * 4 + 1, anchor=f"q{n}", url=url)
+
+
+def _result(abstained: bool) -> SearchResult:
+    best = Match(_entry(1, "How do I reset a widget?", "Hold the reset button.\n\nThen wait.", url="/faq/#q1"),
+                 0.612345678, 0.81234567, 1, ["reset", "widget"], {"reset": 0.4, "widget": 0.212345678},
+                 "How do I reset a widget?")
+    other = Match(_entry(2, "Can widgets be painted?", "Yes."), 0.3, 0.55, 2)
+    return SearchResult("reset my widget", [best, other], abstained, 0.19, 0.312345678)
+
+
+def test_result_to_dict_is_the_ask_json_contract_by_value_and_type():
+    assert _result(False).to_dict() == {
+        "query": "reset my widget",
+        "answered": True,
+        "matches": [
+            {"id": "faq#q1", "question": "How do I reset a widget?", "score": 0.6123, "confidence": 0.8123,
+             "source": "faq.md", "line": 5, "url": "/faq/#q1", "terms": ["reset", "widget"]},
+            {"id": "faq#q2", "question": "Can widgets be painted?", "score": 0.3, "confidence": 0.55,
+             "source": "faq.md", "line": 9, "url": None, "terms": []},
+        ],
+    }
+    assert _result(True).to_dict()["answered"] is False
+    frame = _result(False).to_frame()
+    assert list(frame.columns) == ["rank", "id", "question", "score", "confidence", "source", "line", "url"]
+    assert frame.drop(columns="url").to_dict("records")[1] == {
+        "rank": 2, "id": "faq#q2", "question": "Can widgets be painted?", "score": 0.3, "confidence": 0.55,
+        "source": "faq.md", "line": 9}
+    assert frame["url"][0] == "/faq/#q1" and frame["url"].isna()[1]
+
+
+def test_a_real_search_result_has_the_contract_types(retriever):
+    data = retriever.search("Is DNS verification required to enable SSO?", top_k=2).to_dict()
+    assert data["query"] == "Is DNS verification required to enable SSO?" and data["answered"] is True
+    first = data["matches"][0]
+    assert first["id"] == DNS and first["source"] == f"{DOC}.md" and first["line"] == 19
+    assert first["url"] == "/single-sign-on/enforcement-faqs/#is-dns-verification-required-to-enable-sso"
+    for m in data["matches"]:
+        assert [type(m[k]) for k in ("id", "question", "score", "confidence", "source", "line")] == \
+            [str, str, float, float, str, int]
+        assert 0.0 <= m["score"] <= 1.0 and 0.0 <= m["confidence"] <= 1.0 and round(m["score"], 4) == m["score"]
+        assert all(isinstance(t, str) for t in m["terms"])
+    assert data["matches"][0]["score"] > data["matches"][1]["score"]
+
+
+def test_result_to_text_shows_the_answer_or_says_it_abstained():
+    assert _result(False).to_text() == "\n".join([
+        "Best match (confidence 0.81, score 0.612)", "", "Q: How do I reset a widget?", "",
+        "   Hold the reset button.", "", "   Then wait.", "",
+        "Source: faq.md:5", "URL:    /faq/#q1", "Why:    matched reset, widget", "",
+        "Other candidates:", "  2. [0.55] Can widgets be painted?", "       faq.md:9"])
+    assert _result(True).to_text() == "\n".join([
+        "No FAQ entry answers this confidently (best confidence 0.81, below the threshold). Closest candidates:",
+        "  1. [0.81] How do I reset a widget?", "       faq.md:5",
+        "  2. [0.55] Can widgets be painted?", "       faq.md:9"])
+    assert SearchResult("x", [], True, 0.19).to_text() == "The knowledge base is empty."
+
+
 # --- abstention ----------------------------------------------------------------------------------
 
 
@@ -235,23 +305,43 @@ def test_spelling_is_corrected_against_the_knowledge_base(retriever):
 
 
 def test_a_greeting_is_only_the_greeting_words():
-    from assistant.tickets import clean_ticket
-
     assert clean_ticket("Hey team -- one of our devs lost her work. Why?\n\ncheers\nRaj") == \
         "one of our devs lost her work. Why?"
     assert clean_ticket("Dear iEchor Support Team,\nhow do I enforce SSO?") == "how do I enforce SSO?"
     assert clean_ticket("hi can i use the cli with sso") == "hi can i use the cli with sso"
 
 
-def test_a_ticket_is_read_without_greeting_signature_and_quoted_mail(retriever):
+def test_a_ticket_is_cleaned_by_the_caller_and_then_scores_like_its_question(retriever):
     bare = "Can our developers use the command line once SSO is enforced?"
     ticket = (f"Hi team,\n\n{bare}\n\nThanks in advance,\nJordan Smith\nACME Corp | +1 415 555 0100\n\n"
               "On Mon, Jan 6, 2025 at 9:00 AM Support wrote:\n> How do service accounts work with SSO?\n> bye")
-    assert retriever.query_text(ticket) == bare
-    assert retriever.search(ticket).best.entry.id == retriever.search(bare).best.entry.id == CLI
-    assert retriever.search(ticket).best.score == pytest.approx(retriever.search(bare).best.score)
-    raw = TfidfRetriever(clean_tickets=False).fit(KnowledgeBase.load())
-    assert raw.query_text(ticket) == ticket
+    assert clean_ticket(ticket) == bare
+    cleaned, plain = retriever.search(clean_ticket(ticket)), retriever.search(bare)
+    assert cleaned.query == bare
+    assert [(m.entry.id, m.score, m.terms) for m in cleaned.matches] == [(m.entry.id, m.score, m.terms) for m in plain.matches]
+    assert cleaned.best.entry.id == CLI
+    # The retriever reads what it is given (no second cleaning): the signature's words count.
+    assert retriever.query_text(ticket) == ticket
+    assert retriever.search(ticket).query == ticket
+    assert retriever.search(ticket).best.score != cleaned.best.score
+
+
+def test_long_queries_are_cut_to_max_query_chars(retriever):
+    query = "How do I use the CLI with SSO? " + "lorem ipsum dolor " * 1_000
+    assert retriever.query_text(query) == query[:MAX_QUERY_CHARS]
+    assert list(retriever.scores(query)) == list(retriever.scores(query[:MAX_QUERY_CHARS]))
+
+
+def test_retrieval_modules_import_only_upstream_modules():
+    """Data flows one way: text analysis and retrieval never import tickets, replies, coverage or views."""
+    package = Path(__file__).resolve().parent.parent / "assistant"
+    allowed = {"analysis": set(), "results": {"entries"},
+               "retrieval": {"analysis", "entries", "files", "knowledge_base", "problems", "results", "synonyms"}}
+    for module, upstream in allowed.items():
+        tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
+        imported = {node.module.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+        assert imported <= upstream, (module, imported - upstream)
 
 
 # --- synonyms --------------------------------------------------------------------------------------
@@ -295,16 +385,38 @@ def test_no_synonym_file_means_no_synonyms(tmp_path):
 def test_a_broken_synonym_file_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
     (tmp_path / "synonyms.yaml").write_text("widget: [gizmo\nother: x\n", encoding="utf-8")
-    with pytest.warns(UserWarning, match=r"synonyms.yaml:\d+: synonym file does not parse as YAML"):
+    with pytest.warns(UserWarning, match=r"synonyms.yaml:2: error: synonym file does not parse as YAML"):
         r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
-    assert r.synonyms_ == {} and [p.code for p in r.problems_] == ["synonyms-invalid"]
+    assert r.synonyms_ == {}
+    [p] = r.problems_
+    assert (p.file, p.line, p.severity, p.code) == (str(tmp_path / "synonyms.yaml"), 2, "error", "synonyms-invalid")
+    assert p.message == ("synonym file does not parse as YAML: expected ',' or ']', but got ':'; "
+                         "searching without synonyms")
     assert r.search("painted widgets").best.entry.question == "Can widgets be painted?"
     (tmp_path / "synonyms.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"synonyms.yaml: error: synonym file must map a concept"):
+        assert TfidfRetriever().fit(KnowledgeBase.load(tmp_path)).problems_[0].line is None
     with pytest.raises(ValueError, match="synonyms.yaml: synonym file must map a concept to a list"):
         TfidfRetriever(synonyms=tmp_path / "synonyms.yaml").fit(KnowledgeBase.load(tmp_path))
     (tmp_path / "synonyms.yaml").write_text("widget: {a: b}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="synonym group 'widget' must be a list"):
         load_synonyms(tmp_path / "synonyms.yaml")
+
+
+def test_an_unreadable_synonym_file_is_a_problem_not_a_crash(tmp_path, monkeypatch):
+    (tmp_path / "faq.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "synonyms.yaml").write_text("widget: [gizmo]\n", encoding="utf-8")
+
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("assistant.retrieval.load_synonyms", unreadable)  # root can read a chmod 000 file
+    with pytest.warns(UserWarning):
+        r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    assert r.synonyms_ == {}
+    assert [p.to_dict() for p in r.problems_] == [{
+        "file": str(tmp_path / "synonyms.yaml"), "line": None, "severity": "error", "code": "synonyms-invalid",
+        "message": "cannot read synonym file: Permission denied; searching without synonyms"}]
 
 
 # --- alternate questions ----------------------------------------------------------------------------
@@ -314,11 +426,15 @@ def test_alternates_given_to_fit_are_searched(kb):
     query = "robots pushing nightly artefacts"
     plain = TfidfRetriever().fit(kb)
     assert plain.search(query).abstained
-    r = TfidfRetriever().fit(kb, alternates={SERVICE: ["Hi,\nRobots pushing nightly artefacts?\nThanks,\nBo"]})
+    ticket = "Hi,\nRobots pushing nightly artefacts?\nThanks,\nBo"
+    r = TfidfRetriever().fit(kb, alternates={SERVICE: [clean_ticket(ticket)]})
     result = r.search(query)
     assert result.answered and result.best.entry.id == SERVICE
-    assert result.best.phrasing == "Robots pushing nightly artefacts?"  # read like a query: ticket cleaned
+    assert result.best.phrasing == "Robots pushing nightly artefacts?"
     assert len(r.phrasings_) == len(kb) + 1
+    # Read as given, like a query: a ticket-shaped alternate is the caller's to clean.
+    raw = TfidfRetriever().fit(kb, alternates={SERVICE: [ticket]})
+    assert [t for i, t in raw.phrasings_ if raw.entries_[i].id == SERVICE] == [kb[SERVICE].question, ticket]
 
 
 def test_alternates_for_unknown_entries_are_reported_and_ignored(kb):

@@ -11,14 +11,25 @@ import pytest
 
 from assistant import KnowledgeBase
 from assistant.cli import main
-from assistant.simulator import (ORG_CODES, RULES, Org, Simulator, User, explain, load_org, load_roster,
-                                 parse_org)
+from assistant.problems import FaqAssistantError, InputFileError, Problem
+from assistant.simulator import (FINDING_SEVERITIES, ROSTER_FRAME_COLUMNS, RULES, Org, Simulator, User, load_org,
+                                 load_roster, parse_org, parse_user)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "security/single-sign-on/enforcement-faqs#"
 BUILD_ID = DOC + "once-we-enable-sso-for-iechor-desktop-whats-the-impact-to-the-flow-for-build-systems-that-use-service-accounts"
 SERVICE_ID = DOC + "how-do-service-accounts-work-with-sso"
 CLI_ID = DOC + "does-iechor-sso-support-authenticating-through-the-command-line"
+SAME_ID = DOC + "is-enforcing-single-sign-on-the-same-as-enforcing-sign-in-to-iechor-desktop"
+AUTO_ADD_ID = DOC + (
+    "if-an-organization-enables-sso-the-owners-can-control-iechor-ids-associated-with-their-work-email-domain-some-of-"
+    "these-iechor-ids-wont-be-users-of-iechor-desktop-and-therefore-dont-require-a-business-subscription-can-the-owners-"
+    "choose-which-iechor-ids-they-add-to-their-iechor-org-and-get-access-to-business-features-is-there-a-way-to-flag-"
+    "which-of-these-iechor-ids-are-iechor-desktop-users")
+MIGRATE_ID = DOC + (
+    "i-have-a-user-working-on-projects-within-iechor-desktop-but-authenticated-with-personal-or-no-email-after-they-"
+    "buy-iechor-business-licenses-they-will-implement-and-enforce-sso-through-okta-to-manage-their-users-when-this-"
+    "user-signs-on-sso-is-their-work-on-dd-compromisedimpacted-with-the-migration-to-the-new-account")
 DNS_Q = "Is DNS verification required to enable SSO?"
 
 ENFORCED = {"sso": "enforced", "verified_domains": ["example.com"]}
@@ -35,116 +46,121 @@ def sim(kb) -> Simulator:
 CASES = [
     # --- no SSO: everything as before
     ("sso-off", {"sso": "off", "verified_domains": ["example.com"]}, {"email": "ana@example.com", "uses": "cli"},
-     dict(sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+     dict(loses_access=False, sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
           cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]), {}, set()),
     # --- rule 1: Business plan
     ("r1-team-enforced", {**ENFORCED, "plan": "team"}, {"email": "ana@example.com", "uses": "desktop cli ci"},
-     dict(sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+     dict(loses_access=False, sso_active=False, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
           cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]),
      {"sso-needs-business": "blocker"}, {"cli-needs-pat", "ci-needs-pat", "auto-added", "sso-required"}),
     ("r1-pro-enabled", {**ENABLED, "plan": "pro"}, {"email": "ana@example.com"},
-     dict(sso_active=False, web_sign_in=["password"]), {"sso-needs-business": "blocker"}, {"sso-optional"}),
+     dict(loses_access=False, sso_active=False, web_sign_in=["password"]), {"sso-needs-business": "blocker"}, {"sso-optional"}),
     # --- rule 2: verified domain
     ("r2-no-domain", {"sso": "enforced"}, {"email": "ana@example.com"},
-     dict(sso_active=False, sso_applies=False, web_sign_in=["password"]),
+     dict(loses_access=False, sso_active=False, sso_applies=False, web_sign_in=["password"]),
      {"sso-needs-verified-domain": "blocker"}, {"sso-needs-business"}),
     ("r1-r2-team-no-domain", {"sso": "enabled", "plan": "team"}, {"email": "ana@example.com"},
-     dict(sso_active=False), {"sso-needs-business": "blocker", "sso-needs-verified-domain": "blocker"}, set()),
+     dict(loses_access=False, sso_active=False), {"sso-needs-business": "blocker", "sso-needs-verified-domain": "blocker"}, set()),
     # --- rule 3: enabled, not enforced
     ("r3-enabled", ENABLED, {"email": "ana@example.com", "has_pat": True, "uses": "desktop cli"},
-     dict(sso_active=True, sso_applies=True, sso_enforced_for_user=False, web_sign_in=["sso", "password"],
+     dict(loses_access=False, sso_active=True, sso_applies=True, sso_enforced_for_user=False, web_sign_in=["sso", "password"],
           cli_sign_in=["password", "pat"], auto_added_to_org=False, desktop_sign_in_required=False, blocked_uses=[]),
      {"sso-optional": "info"}, {"cli-needs-pat", "auto-added", "account-migrates"}),
     ("r3-enabled-not-in-idp", ENABLED, {"email": "ana@example.com", "in_idp": False},
-     dict(web_sign_in=["password"], blocked_uses=[]), {"sso-optional": "info"}, {"not-in-idp"}),
+     dict(loses_access=False, web_sign_in=["password"], blocked_uses=[]), {"sso-optional": "info"}, {"not-in-idp"}),
     # --- rule 4: only verified domains
     ("r4-other-domain-enforced", ENFORCED, {"email": "ana@gmail.com", "uses": "desktop cli ci"},
-     dict(sso_active=True, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
+     dict(loses_access=False, sso_active=True, sso_applies=False, sso_enforced_for_user=False, web_sign_in=["password"],
           cli_sign_in=["password"], auto_added_to_org=False, blocked_uses=[]),
      {"enforcement-not-applicable": "warning", "not-migrated": "info"},
      {"cli-needs-pat", "ci-needs-pat", "auto-added", "account-migrates"}),
     ("r4-subdomain-is-another-domain", ENFORCED, {"email": "ana@dev.example.com"},
-     dict(sso_applies=False), {"enforcement-not-applicable": "warning"}, set()),
+     dict(loses_access=False, sso_applies=False), {"enforcement-not-applicable": "warning"}, set()),
     ("r4-other-domain-enabled", ENABLED, {"email": "ana@gmail.com"},
-     dict(sso_applies=False, web_sign_in=["password"]), {"sso-not-applicable": "info"}, {"sso-optional"}),
+     dict(loses_access=False, sso_applies=False, web_sign_in=["password"]), {"sso-not-applicable": "info"}, {"sso-optional"}),
     ("r4-domain-case-insensitive", ENFORCED, {"email": "Ana@Example.COM", "has_pat": True},
-     dict(sso_applies=True, sso_enforced_for_user=True), {"sso-required": "info"}, set()),
+     dict(loses_access=False, sso_applies=True, sso_enforced_for_user=True), {"sso-required": "info"}, set()),
     # --- enforced: SSO credentials instead of the iEchor ID
     ("enforced-human-in-idp", ENFORCED, {"email": "ana@example.com"},
-     dict(sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=[]),
+     dict(loses_access=False, sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=[]),
      {"sso-required": "info", "cli-needs-pat": "info"}, {"not-in-idp"}),
     ("enforced-human-not-in-idp", ENFORCED, {"email": "ana@example.com", "in_idp": False, "uses": "web desktop"},
-     dict(web_sign_in=[], blocked_uses=["web", "desktop"]), {"not-in-idp": "blocker"}, {"sso-required"}),
+     dict(loses_access=True, web_sign_in=[], blocked_uses=["web", "desktop"]), {"not-in-idp": "blocker"}, {"sso-required"}),
     # --- rule 5: CLI and API need a PAT
     ("r5-cli-no-pat", ENFORCED, {"email": "ana@example.com", "uses": "desktop cli api"},
-     dict(cli_sign_in=[], blocked_uses=["cli", "api"]), {"cli-needs-pat": "blocker"}, set()),
+     dict(loses_access=True, cli_sign_in=[], blocked_uses=["cli", "api"]), {"cli-needs-pat": "blocker"}, set()),
     ("r5-cli-with-pat", ENFORCED, {"email": "ana@example.com", "has_pat": True, "uses": "cli"},
-     dict(cli_sign_in=["pat"], blocked_uses=[]), {}, {"cli-needs-pat"}),
+     dict(loses_access=False, cli_sign_in=["pat"], blocked_uses=[]), {}, {"cli-needs-pat"}),
     # --- rule 6: automation
     ("r6-ci-enforced-no-pat", ENFORCED, {"email": "ci@example.com", "uses": "ci"},
-     dict(cli_sign_in=[], blocked_uses=["ci"]), {"ci-needs-pat": "blocker", "cli-needs-pat": "info"}, set()),
+     dict(loses_access=True, cli_sign_in=[], blocked_uses=["ci"]), {"ci-needs-pat": "blocker", "cli-needs-pat": "info"}, set()),
     ("r6-ci-enabled-no-pat", ENABLED, {"email": "ci@example.com", "uses": "ci"},
-     dict(cli_sign_in=["password"], blocked_uses=[]), {"ci-needs-pat": "warning"}, set()),
+     dict(loses_access=False, cli_sign_in=["password"], blocked_uses=[]), {"ci-needs-pat": "warning"}, set()),
     ("r6-ci-enforced-with-pat", ENFORCED, {"email": "ci@example.com", "uses": "ci", "has_pat": True},
-     dict(cli_sign_in=["pat"], blocked_uses=[]), {}, {"ci-needs-pat", "cli-needs-pat"}),
+     dict(loses_access=False, cli_sign_in=["pat"], blocked_uses=[]), {}, {"ci-needs-pat", "cli-needs-pat"}),
     # --- rule 7: automatic membership
     ("r7-auto-added", ENFORCED, {"email": "ana@example.com", "member": False},
-     dict(auto_added_to_org=True), {"auto-added": "info"}, {"removal-locks-out"}),
+     dict(loses_access=False, auto_added_to_org=True), {"auto-added": "info"}, {"removal-locks-out"}),
     ("r7-member", ENFORCED, {"email": "ana@example.com", "member": True},
-     dict(auto_added_to_org=False), {"removal-locks-out": "info"}, {"auto-added"}),
+     dict(loses_access=False, auto_added_to_org=False), {"removal-locks-out": "info"}, {"auto-added"}),
     # --- rule 8: migration
     ("r8-org-email-migrates", ENFORCED, {"email": "ana@example.com", "uses": "desktop"},
-     dict(sso_enforced_for_user=True), {"account-migrates": "info"}, {"not-migrated"}),
+     dict(loses_access=False, sso_enforced_for_user=True), {"account-migrates": "info"}, {"not-migrated"}),
     ("r8-personal-email-not-migrated", ENFORCED, {"email": "ana@gmail.com"},
-     dict(sso_enforced_for_user=False), {"not-migrated": "info"}, {"account-migrates"}),
+     dict(loses_access=False, sso_enforced_for_user=False), {"not-migrated": "info"}, {"account-migrates"}),
     # --- rule 9: service accounts
     ("r9-service-enabled", ENABLED, {"email": "build@example.com", "account": "service", "has_pat": True, "uses": "ci"},
-     dict(web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
+     dict(loses_access=False, web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
      {"service-account-unaffected": "info"}, {"faq-conflict", "ci-needs-pat"}),
     ("r9-service-enforced-with-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "has_pat": True, "uses": "ci api"},
-     dict(web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
+     dict(loses_access=False, web_sign_in=["sso", "password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
      {"service-account-idp": "info", "faq-conflict": "warning"}, {"cli-needs-pat", "ci-needs-pat"}),
     ("r9-service-enforced-not-in-idp-no-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "in_idp": False, "has_password": False, "uses": "ci"},
-     dict(web_sign_in=[], cli_sign_in=[], blocked_uses=["ci"]),
+     dict(loses_access=True, web_sign_in=[], cli_sign_in=[], blocked_uses=["ci"]),
      {"service-account-not-in-idp": "blocker", "ci-needs-pat": "blocker", "service-account-no-credentials": "warning"},
      {"faq-conflict", "not-in-idp"}),
     ("r9-service-enforced-not-in-idp-with-pat", ENFORCED,
      {"email": "build@example.com", "account": "service", "in_idp": False, "has_pat": True, "uses": "ci"},
-     dict(web_sign_in=["password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
+     dict(loses_access=False, web_sign_in=["password"], cli_sign_in=["password", "pat"], blocked_uses=[]),
      {"service-account-not-in-idp": "warning", "faq-conflict": "warning"}, {"ci-needs-pat"}),
+    # a blocker about the user loses access even when every use still signs in
+    ("r9-service-enforced-not-in-idp-desktop-only", ENFORCED,
+     {"email": "build@example.com", "account": "service", "in_idp": False, "uses": "desktop"},
+     dict(loses_access=True, web_sign_in=["password"], cli_sign_in=["password"], blocked_uses=[]),
+     {"service-account-not-in-idp": "blocker", "faq-conflict": "warning"}, {"not-in-idp"}),
     # --- combination: service account + enforced + no PAT (rule 9's password against rules 5/6)
     ("service-enforced-no-pat", ENFORCED, {"email": "build@example.com", "account": "service", "uses": "cli ci"},
-     dict(sso_enforced_for_user=True, web_sign_in=["sso", "password"], cli_sign_in=["password"], blocked_uses=[]),
+     dict(loses_access=False, sso_enforced_for_user=True, web_sign_in=["sso", "password"], cli_sign_in=["password"], blocked_uses=[]),
      {"cli-needs-pat": "warning", "ci-needs-pat": "warning", "faq-conflict": "warning"}, set()),
     ("service-enforced-no-pat-no-password", ENFORCED,
      {"email": "build@example.com", "account": "service", "has_password": False, "uses": "cli ci"},
-     dict(sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=["cli", "ci"]),
+     dict(loses_access=True, sso_enforced_for_user=True, web_sign_in=["sso"], cli_sign_in=[], blocked_uses=["cli", "ci"]),
      {"cli-needs-pat": "blocker", "ci-needs-pat": "blocker"}, {"faq-conflict"}),
     # --- combination: team plan + enforced + test org
     ("team-enforced-test-org", {**ENFORCED, "plan": "team", "test_org": True}, {"email": "ana@example.com"},
-     dict(sso_active=False, auto_added_to_org=False), {"sso-needs-business": "blocker", "test-org-enforced": "warning"},
+     dict(loses_access=False, sso_active=False, auto_added_to_org=False), {"sso-needs-business": "blocker", "test-org-enforced": "warning"},
      set()),
     # --- rule 10: Desktop sign-in enforcement is separate
     ("r10-signin-no-sso-member", {"signin_enforced": True}, {"email": "ana@example.com", "member": True},
-     dict(sso_active=False, desktop_sign_in_required=True, blocked_uses=[]), {"desktop-sign-in-enforced": "info"},
+     dict(loses_access=False, sso_active=False, desktop_sign_in_required=True, blocked_uses=[]), {"desktop-sign-in-enforced": "info"},
      {"desktop-needs-membership"}),
     ("r10-signin-no-sso-not-member", {"signin_enforced": True}, {"email": "ana@example.com"},
-     dict(desktop_sign_in_required=True, blocked_uses=["desktop"]), {"desktop-needs-membership": "blocker"}, set()),
+     dict(loses_access=True, desktop_sign_in_required=True, blocked_uses=["desktop"]), {"desktop-needs-membership": "blocker"}, set()),
     ("r10-signin-enforced-sso-auto-added", {**ENFORCED, "signin_enforced": True}, {"email": "ana@example.com"},
-     dict(desktop_sign_in_required=True, auto_added_to_org=True, blocked_uses=[]),
+     dict(loses_access=False, desktop_sign_in_required=True, auto_added_to_org=True, blocked_uses=[]),
      {"desktop-sign-in-enforced": "info"}, {"desktop-needs-membership"}),
     ("r10-signin-other-domain-not-member", {**ENFORCED, "signin_enforced": True}, {"email": "ana@gmail.com"},
-     dict(desktop_sign_in_required=True, auto_added_to_org=False, blocked_uses=["desktop"]),
+     dict(loses_access=True, desktop_sign_in_required=True, auto_added_to_org=False, blocked_uses=["desktop"]),
      {"desktop-needs-membership": "blocker", "enforcement-not-applicable": "warning"}, set()),
     ("r10-sso-enforced-is-not-signin", ENFORCED, {"email": "ana@example.com", "uses": "desktop"},
-     dict(desktop_sign_in_required=False), {"desktop-sign-in-separate": "info"}, {"desktop-sign-in-enforced"}),
+     dict(loses_access=False, desktop_sign_in_required=False), {"desktop-sign-in-separate": "info"}, {"desktop-sign-in-enforced"}),
     # --- rule 11: test organizations
     ("r11-test-org-enforced", {**ENFORCED, "test_org": True}, {"email": "ana@example.com"},
-     dict(sso_enforced_for_user=True), {"test-org-enforced": "warning"}, set()),
+     dict(loses_access=False, sso_enforced_for_user=True), {"test-org-enforced": "warning"}, set()),
     ("r11-test-org-enabled", {**ENABLED, "test_org": True}, {"email": "ana@example.com"},
-     dict(sso_enforced_for_user=False), {}, {"test-org-enforced"}),
+     dict(loses_access=False, sso_enforced_for_user=False), {}, {"test-org-enforced"}),
 ]
 
 
@@ -158,11 +174,17 @@ def test_rules(sim, kb, org, user, expected, present, absent):
         assert codes.get(code) == severity, (code, codes)
     assert not absent & codes.keys(), codes
     for f in outcome.findings:
-        assert f.severity in ("info", "warning", "blocker")
+        assert f.severity in FINDING_SEVERITIES
         assert f.citations, f"finding {f.code} cites nothing"
         assert all(c in kb for c in f.citations)
-    assert outcome.loses_access == (bool(outcome.blocked_uses) or any(
-        f.severity == "blocker" and f.code not in ORG_CODES for f in outcome.findings))
+
+
+def test_every_case_says_whether_the_user_loses_access():
+    assert all("loses_access" in expected for _, _, _, expected, _, _ in CASES)
+
+
+def test_finding_severities_are_not_problem_severities():
+    assert FINDING_SEVERITIES == ("info", "warning", "blocker")
 
 
 def test_every_rule_has_a_case():
@@ -193,21 +215,99 @@ def test_faq_conflict_cites_both_sides(sim):
     assert "disagrees" in conflict.message
 
 
+def _assert_types(value, expected):
+    """Same JSON types all the way down (``1 == True`` would let an int pass for a bool)."""
+    assert type(value) is type(expected), (value, expected)
+    if isinstance(expected, dict):
+        assert list(value) == list(expected)
+        for k in expected:
+            _assert_types(value[k], expected[k])
+    elif isinstance(expected, list):
+        for v, e in zip(value, expected):
+            _assert_types(v, e)
+
+
 def test_to_dict_contract(sim):
     d = sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": ["cli"]}).to_dict()
-    for key in ("sso_active", "sso_applies", "sso_enforced_for_user", "web_sign_in", "cli_sign_in",
-                "auto_added_to_org", "desktop_sign_in_required", "findings"):
-        assert key in d
-    assert set(d["findings"][0]) == {"code", "severity", "message", "citations"}
+    expected = {
+        "email": "ana@example.com", "sso_active": True, "sso_applies": True, "sso_enforced_for_user": True,
+        "web_sign_in": ["sso"], "cli_sign_in": [], "auto_added_to_org": True, "desktop_sign_in_required": False,
+        "blocked_uses": ["cli"], "loses_access": True,
+        "findings": [
+            {"code": "sso-required", "severity": "info",
+             "message": "SSO is enforced for ana@example.com: they sign in with their SSO credentials instead of "
+                        "their iEchor ID password.",
+             "citations": [SAME_ID]},
+            {"code": "cli-needs-pat", "severity": "blocker",
+             "message": "SSO is enforced for ana@example.com, so the CLI and API need a personal access token and "
+                        "they have none: the CLI stops working for them. Create a PAT before enforcing.",
+             "citations": [CLI_ID, SERVICE_ID]},
+            {"code": "auto-added", "severity": "info",
+             "message": "SSO enforcement adds ana@example.com to the organization automatically (every example.com "
+                        "user is added). An admin may remove them, but then they cannot authenticate while "
+                        "enforcement holds.",
+             "citations": [AUTO_ADD_ID]},
+            {"code": "account-migrates", "severity": "info",
+             "message": "The account already uses the organization's email (ana@example.com), so it is migrated to SSO.",
+             "citations": [MIGRATE_ID]},
+        ],
+        "org": {"plan": "business", "verified_domains": ["example.com"], "sso": "enforced", "signin_enforced": False,
+                "test_org": False},
+        "user": {"email": "ana@example.com", "account": "human", "has_password": True, "has_pat": False,
+                 "in_idp": True, "member": False, "uses": ["cli"]},
+    }
+    assert d == expected
+    _assert_types(d, expected)
     assert json.loads(json.dumps(d)) == d
 
 
-def test_explain_says_the_outcome_in_words(sim):
-    words = explain(sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": "desktop cli"}))
-    assert words[0] == "SSO is enforced for ana@example.com (example.com is a verified domain)."
-    assert "They sign in on the web and in Desktop with SSO." in words
-    assert "They lose access to: cli." in words
-    assert words[-1] == "1 blocker, 0 warnings, 4 notes."
+def test_sentences_say_the_outcome_in_words(sim):
+    words = sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": "desktop cli"}).sentences()
+    assert words == [
+        "SSO is enforced for ana@example.com (example.com is a verified domain).",
+        "They sign in on the web and in Desktop with SSO.",
+        "The CLI, API and CI do not accept any of their credentials.",
+        "They are added to the organization automatically.",
+        "Desktop does not require signing in.",
+        "They lose access to: cli.",
+        "1 blocker, 0 warnings, 4 notes.",
+    ]
+
+
+def test_to_text_wraps_sentences_and_cites_questions(sim, kb):
+    outcome = sim.simulate(ENABLED, {"email": "a@example.com"})
+    text = outcome.to_text(kb)
+    assert text.split("\n")[:10] == [
+        "SSO is enabled but not enforced for a@example.com (example.com is a verified domain).",
+        "They sign in on the web and in Desktop with SSO or password (iEchor ID).",
+        "The CLI, API and CI accept password (iEchor ID).",
+        "They are not a member of the organization and are not added to it.",
+        "Desktop does not require signing in.",
+        "Everything they use keeps working (desktop).",
+        "0 blockers, 0 warnings, 1 note.",
+        "",
+        "  SSO active                      yes",
+        "  SSO applies to this email       yes",
+    ]
+    assert text.split("\n")[-5:] == [
+        "",
+        "Findings:",
+        "[info] sso-optional: SSO is enabled but not enforced for example.com: a@example.com may",
+        "    sign in with SSO or their iEchor ID password.",
+        "    cites: Can I enable SSO and hold off on the enforcement option? (security/single-sign-on/enforcement-faqs.md:39)",
+    ]
+    assert all(len(line) <= 88 for line in text.split("\n") if "cites:" not in line)
+    without_kb = outcome.to_text()
+    assert without_kb.endswith("\n    cites: " + DOC + "can-i-enable-sso-and-hold-off-on-the-enforcement-option")
+
+
+def test_to_csv_is_one_row(sim):
+    rows = list(csv.DictReader(io.StringIO(sim.simulate(ENFORCED, {"email": "ana@example.com", "uses": "cli"}).to_csv())))
+    assert rows == [{
+        "email": "ana@example.com", "sso_active": "True", "sso_applies": "True", "sso_enforced_for_user": "True",
+        "web_sign_in": "sso", "cli_sign_in": "", "auto_added_to_org": "True", "desktop_sign_in_required": "False",
+        "blocked_uses": "cli", "loses_access": "True",
+        "findings": "info:sso-required; blocker:cli-needs-pat; info:auto-added; info:account-migrates"}]
 
 
 # --- a knowledge base without the cited entries ------------------------------------------------
@@ -264,7 +364,7 @@ def test_empty_kb_still_simulates_and_says_nothing_is_backed():
     ("user", {"email": "a@example.com", "has_pat": "maybe"}, r"^has_pat: expected true or false"),
 ])
 def test_invalid_input_names_the_field(kind, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(FaqAssistantError, match=match):
         Org(**kwargs) if kind == "org" else User(**kwargs)
 
 
@@ -279,10 +379,13 @@ def test_inputs_are_normalised():
 
 
 def test_simulate_rejects_unknown_user_fields(sim):
-    with pytest.raises(ValueError, match=r"unknown user field 'pat'"):
+    with pytest.raises(FaqAssistantError, match=r"^unknown user field 'pat' \(expected email, account, "):
         sim.simulate(ENFORCED, {"email": "ana@example.com", "pat": True})
-    with pytest.raises(ValueError, match=r"^email: required"):
+    with pytest.raises(FaqAssistantError, match=r"^email: required"):
         sim.simulate(ENFORCED, {"account": "human"})
+    with pytest.raises(InputFileError, match=r"^org: plan: unknown plan 'gold'"):
+        sim.simulate({"plan": "gold"}, {"email": "ana@example.com"})
+    assert parse_user({"email": "ana@example.com", "has_pat": None}) == User("ana@example.com")
 
 
 # --- org files and rosters ---------------------------------------------------------------------
@@ -298,17 +401,23 @@ def test_load_org_keeps_off_a_string(tmp_path):
     ("plan: gold\n", r"org.yaml: plan: unknown plan 'gold'"),
     ("sso: enforced\nverfied_domains: [a.com]\n", r"org.yaml: unknown setting 'verfied_domains'"),
     ("- plan\n", r"org.yaml: expected a mapping of settings"),
-    ("plan: [business\n", r"org.yaml:\d+: YAML does not parse"),
+    ("plan: [business\n", r"org.yaml:2: YAML does not parse: expected ',' or ']', but got '<stream end>'$"),
+    ("plan: !!int abc\n", r"org.yaml: YAML does not parse: invalid literal for int\(\) with base 10: 'abc'$"),
+    ("a: &a [1, 2]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+     "f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+     r"org.yaml:6: YAML does not parse: the value at line 6 expands to more than 100,000 items"),
 ])
 def test_load_org_errors_name_file_and_field(tmp_path, text, match):
     path = tmp_path / "org.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InputFileError, match=match) as info:
         load_org(path)
+    assert info.value.file == str(path)
 
 
 def test_load_org_missing_file(tmp_path):
-    with pytest.raises(ValueError, match=r"nope.yaml: cannot read the org file"):
+    with pytest.raises(InputFileError, match=r"nope.yaml: cannot read the org file: No such file or directory$"):
         load_org(tmp_path / "nope.yaml")
 
 
@@ -322,14 +431,18 @@ def test_roster_keeps_good_rows_and_names_bad_ones():
     roster = load_roster(text=text)
     assert [(line, u.email) for line, u in roster.users] == [(2, "ana@example.com"), (6, "cara@example.com")]
     assert roster.users[0][1] == User("ana@example.com", has_pat=True, uses=("desktop", "cli"))
-    assert [(p.line, p.email) for p in roster.problems] == [(3, "bob"), (5, "build@example.com")]
-    assert str(roster.problems[0]) == ("<roster>:3: email: 'bob' is not an email address "
-                                       "(expected name@domain, e.g. ana@example.com)")
-    assert roster.problems[1].message == "has_pat: expected true or false, got 'maybe'"
+    assert [(p.line, email) for email, p in roster.invalid_rows] == [(3, "bob"), (5, "build@example.com")]
+    assert roster.problems == [
+        Problem("<roster>", 3, "warning", "invalid-row",
+                "email: 'bob' is not an email address (expected name@domain, e.g. ana@example.com)"),
+        Problem("<roster>", 5, "warning", "invalid-row", "has_pat: expected true or false, got 'maybe'"),
+    ]
+    assert str(roster.problems[1]) == ("<roster>:5: warning: has_pat: expected true or false, got 'maybe' "
+                                       "[invalid-row]")
 
 
 def test_roster_without_email_column():
-    with pytest.raises(ValueError, match=r"<roster>:1: the roster has no 'email' column"):
+    with pytest.raises(InputFileError, match=r"<roster>:1: the roster has no 'email' column"):
         load_roster(text="name,uses\nana,desktop\n")
 
 
@@ -349,7 +462,27 @@ def test_roster_example_summary(sim):
     assert frame.loc[frame.email == "not-an-email", "error"].item().startswith("email: ")
     assert frame.loc[frame.email == "dan@gmail.com", "web_sign_in"].item() == ["password"]
     assert frame.loc[frame.email == "old-bot@example.com", "warnings"].item() == ["service-account-not-in-idp"]
-    assert result.explain()[-1].startswith("Ready: no (")
+    assert result.to_text(table=False).split("\n") == [
+        "6 users simulated, 1 invalid row skipped.",
+        "SSO is enforced for 5 of them; 1 uses an email outside the verified domains; 2 would be added to the "
+        "organization automatically.",
+        "3 would lose access:",
+        "  - ben@example.com (line 3): cli [cli-needs-pat]",
+        "  - ci-bot@example.com (line 4): api, ci [cli-needs-pat, ci-needs-pat]",
+        "  - cara@example.com (line 6): web, desktop [not-in-idp]",
+        "Ready: no (3 users would lose access; 1 invalid row not simulated (fix and run again)).",
+    ]
+    table = result.to_text().split("\n\n", 1)[1].split("\n")
+    assert table[0].split() == ["line", "email", "account", "web", "cli", "loses", "blockers", "error"]
+    assert table[-1].split() == ["8", "not-an-email", "email:", "'not-an-email'", "is", "not", "an", "email..."]
+    csv_rows = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert list(csv_rows[0]) == ROSTER_FRAME_COLUMNS
+    assert csv_rows[2] == {"line": "4", "email": "ci-bot@example.com", "account": "service", "sso_applies": "True",
+                           "sso_enforced_for_user": "True", "web_sign_in": "sso", "cli_sign_in": "",
+                           "auto_added_to_org": "False", "desktop_sign_in_required": "False",
+                           "blocked_uses": "api; ci", "loses_access": "True",
+                           "blockers": "cli-needs-pat; ci-needs-pat", "warnings": "service-account-no-credentials",
+                           "error": ""}
 
 
 def test_roster_ready_and_org_findings_once(sim):
@@ -424,7 +557,43 @@ def test_cli_roster_csv_and_json(capsys, monkeypatch):
     assert "data/roster-example.csv:8: email: 'not-an-email'" in captured.err and "Ready: no (" in captured.err
     assert main([*args, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert set(d) == {"org", "summary", "users"} and d["summary"]["ready"] is False
+    assert list(d) == ["org", "summary", "users"]
+    assert d["org"] == {"plan": "business", "verified_domains": ["example.com"], "sso": "enforced",
+                        "signin_enforced": False, "test_org": False}
+    summary = {
+        "users": 6, "invalid_rows": 1, "sso_active": True, "ready": False,
+        "not_ready_because": ["3 users would lose access", "1 invalid row not simulated (fix and run again)"],
+        "enforced_for": 5, "auto_added": 2, "not_covered": 1,
+        "losing_access": [
+            {"line": 3, "email": "ben@example.com", "blocked_uses": ["cli"], "blockers": ["cli-needs-pat"]},
+            {"line": 4, "email": "ci-bot@example.com", "blocked_uses": ["api", "ci"],
+             "blockers": ["cli-needs-pat", "ci-needs-pat"]},
+            {"line": 6, "email": "cara@example.com", "blocked_uses": ["web", "desktop"], "blockers": ["not-in-idp"]},
+        ],
+        "org_findings": [],
+        "findings_by_code": {
+            "account-migrates": 5, "auto-added": 2, "ci-needs-pat": 1, "cli-needs-pat": 3, "desktop-sign-in-separate": 3,
+            "enforcement-not-applicable": 1, "not-in-idp": 1, "not-migrated": 1, "removal-locks-out": 3,
+            "service-account-idp": 1, "service-account-no-credentials": 1, "service-account-not-in-idp": 1,
+            "sso-required": 2,
+        },
+    }
+    assert d["summary"] == summary
+    _assert_types(d["summary"], summary)
+    assert [u["line"] for u in d["users"]] == [2, 3, 4, 5, 6, 7, 8]
+    first = d["users"][0]
+    assert list(first) == ["line", "email", "sso_active", "sso_applies", "sso_enforced_for_user", "web_sign_in",
+                           "cli_sign_in", "auto_added_to_org", "desktop_sign_in_required", "blocked_uses",
+                           "loses_access", "findings", "user"]
+    assert {k: first[k] for k in list(first)[:11]} == {
+        "line": 2, "email": "ana@example.com", "sso_active": True, "sso_applies": True, "sso_enforced_for_user": True,
+        "web_sign_in": ["sso"], "cli_sign_in": ["pat"], "auto_added_to_org": False, "desktop_sign_in_required": False,
+        "blocked_uses": [], "loses_access": False}
+    assert [(f["code"], f["severity"]) for f in first["findings"]] == [
+        ("sso-required", "info"), ("removal-locks-out", "info"), ("account-migrates", "info"),
+        ("desktop-sign-in-separate", "info")]
+    assert first["user"] == {"email": "ana@example.com", "account": "human", "has_password": True, "has_pat": True,
+                             "in_idp": True, "member": True, "uses": ["desktop", "cli"]}
     assert d["users"][-1] == {"line": 8, "email": "not-an-email",
                               "error": "email: 'not-an-email' is not an email address (expected name@domain, e.g. ana@example.com)"}
     assert main(args) == 0
@@ -440,7 +609,7 @@ def test_roster_says_why_it_is_not_ready(sim):
     roster = load_roster(text="email,uses\nz@example.com,desktop\n")
     off = sim.simulate_roster({"sso": "off", "verified_domains": ["example.com"]}, roster)
     assert off.summary["ready"] is False and off.summary["not_ready_because"] == ["SSO is off"]
-    assert off.explain()[-1] == "Ready: no (SSO is off)."
+    assert off.to_text().split("\n\n")[0].split("\n")[-1] == "Ready: no (SSO is off)."
     on = sim.simulate_roster({"sso": "enforced", "verified_domains": ["example.com"]}, roster)
     assert on.summary["ready"] is True and on.summary["not_ready_because"] == []
 
@@ -448,7 +617,7 @@ def test_roster_says_why_it_is_not_ready(sim):
 def test_load_org_not_utf8_names_file_and_line(tmp_path):
     path = tmp_path / "org.yaml"
     path.write_bytes("plan: business\nsso: enforced\n# owner: Ren\xe9\n".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"org.yaml:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8"):
+    with pytest.raises(InputFileError, match=r"org.yaml:3: not UTF-8 \(byte 0xe9\); save the file as UTF-8$"):
         load_org(path)
 
 
@@ -459,18 +628,20 @@ def test_roster_not_utf8_rows_are_problems_and_other_rows_kept(tmp_path):
                      .replace("\xe9".encode("utf-8"), b"\xe9"))
     roster = load_roster(path)
     assert [(line, u.email) for line, u in roster.users] == [(2, "ana@example.com"), (5, "cara@example.com")]
-    assert [str(p) for p in roster.problems] == [
-        f"{path}:3: name: not UTF-8 (byte 0xe9); save the file as UTF-8",
-        f"{path}:4: email: not UTF-8 (byte 0xe9); save the file as UTF-8"]
+    assert roster.invalid_rows == [
+        ("bob@example.com", Problem(str(path), 3, "warning", "not-utf8", "name: not UTF-8 (byte 0xe9); save the file as UTF-8")),
+        ("\ufffdva@example.com", Problem(str(path), 4, "warning", "not-utf8",
+                                         "email: not UTF-8 (byte 0xe9); save the file as UTF-8"))]
     (tmp_path / "header.csv").write_bytes(b"e\xe9mail,uses\nana@example.com,cli\n")
-    with pytest.raises(ValueError, match=r"header.csv:1: not UTF-8 \(byte 0xe9\) in the header row"):
+    with pytest.raises(InputFileError, match=r"header.csv:1: not UTF-8 \(byte 0xe9\) in the header row; save the file as UTF-8$"):
         load_roster(tmp_path / "header.csv")
 
 
 def test_roster_row_without_email_says_email_required():
     roster = load_roster(text="email,has_pat,uses\n,yes,cli\nana@example.com,,\n")
     assert [line for line, _ in roster.users] == [3]
-    assert [str(p) for p in roster.problems] == ["<roster>:2: email: required (e.g. ana@example.com)"]
+    assert roster.invalid_rows == [
+        ("", Problem("<roster>", 2, "warning", "invalid-row", "email: required (e.g. ana@example.com)"))]
 
 
 def test_cli_not_utf8_org_is_exit_2_and_roster_rows_are_warnings(tmp_path, capsys):

@@ -180,6 +180,9 @@ def test_callback_exceptions_are_shown_not_swallowed(kb, monkeypatch):
 def test_build_simulator_reads_the_environment(tmp_path, monkeypatch):
     (tmp_path / "faq.md").write_text(f"### {DNS}\n\nYes.\n", encoding="utf-8")
     monkeypatch.setenv("FAQ_ASSISTANT_KB", str(tmp_path))
+    monkeypatch.setenv("FAQ_ASSISTANT_SITE_URL", "https://docs.example.com/")
     v = build_simulator(email="ana@example.com")
     assert len(v.simulator.kb) == 1 and v.outcome is not None and v.errors == []
+    assert v.site_url == "https://docs.example.com/"
+    assert build_simulator(tmp_path, site_url="https://other.example.com/").site_url == "https://other.example.com/"
     assert v._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == v.widget.model_id

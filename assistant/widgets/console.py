@@ -23,12 +23,16 @@ import os
 
 import ipywidgets as widgets
 
+from ..config import Settings
+from ..entries import entry_link
 from ..feedback import FeedbackStore
 from ..knowledge_base import KnowledgeBase
-from ..rendering import escape, render_markdown
+from ..rendering import escape, plural, render_markdown
+from ..replies import TicketAnalysis, analyze_ticket, build_reply
+from ..results import Match, SearchResult
+from ..retrieval import TfidfRetriever
+from ..tickets import clean_ticket
 from .base import View
-from ..replies import TicketAnalysis, analyse_ticket, build_reply, entry_link
-from ..retrieval import Match, SearchResult, TfidfRetriever
 
 __all__ = ["SupportConsole", "build_console"]
 
@@ -118,7 +122,7 @@ class SupportConsole(View):
         A fitted retriever; default ``TfidfRetriever().fit(kb)`` (with the store's accepted
         alternates when ``use_feedback`` is True).
     store : FeedbackStore, optional
-        Where verdicts go; default ``FeedbackStore()`` (see :func:`~assistant.feedback.default_feedback_path`).
+        Where verdicts go; default ``FeedbackStore()`` (the database :class:`~assistant.config.Settings` names).
         If it cannot be opened the console still works and says feedback is not saved.
     top_k : int, default 3
         Suggestions per query or ticket question.
@@ -132,7 +136,7 @@ class SupportConsole(View):
     widget : ipywidgets.VBox
         The whole console; displaying the console displays it.
     search_box, search_button, search_status, search_results
-    ticket_box, analyse_button, ticket_status, ticket_results, draft_format, rebuild_button, draft, draft_status
+    ticket_box, analyze_button, ticket_status, ticket_results, draft_format, rebuild_button, draft, draft_status
     error_area : ipywidgets.HTML
         Shows the latest exception raised in a callback (hidden when there is none).
     errors : list of str
@@ -191,7 +195,7 @@ class SupportConsole(View):
         self.ticket_box = widgets.Textarea(
             description="Ticket", placeholder="Paste the whole ticket: greeting, questions, signature, quoted mail",
             rows=8, layout=full, style=label_style)
-        self.analyse_button = widgets.Button(description="Find answers", icon="search", button_style="primary",
+        self.analyze_button = widgets.Button(description="Find answers", icon="search", button_style="primary",
                                              tooltip="Extract the ticket's questions and suggest FAQ entries for each")
         self.ticket_status = widgets.HTML(_status("Paste a ticket and click Find answers."))
         self.ticket_results = widgets.VBox()
@@ -203,11 +207,11 @@ class SupportConsole(View):
         self.draft = widgets.Textarea(description="Reply draft", rows=14, layout=full, style=label_style,
                                       placeholder="Accept suggestions to build a reply; then edit it and copy it")
         self.draft_status = widgets.HTML(_status("No entry accepted yet."))
-        self.analyse_button.on_click(self._guard(self._on_analyse))
+        self.analyze_button.on_click(self._guard(self._on_analyze))
         self.rebuild_button.on_click(self._guard(lambda _: self._update_draft(force=True)))
         self.draft_format.observe(self._guard(self._on_format), names="value")
         ticket_tab = widgets.VBox([
-            self.ticket_box, self.analyse_button, self.ticket_status, self.ticket_results,
+            self.ticket_box, self.analyze_button, self.ticket_status, self.ticket_results,
             widgets.HTML("<h4>Reply draft</h4>"), widgets.HBox([self.draft_format, self.rebuild_button]),
             self.draft, self.draft_status,
         ])
@@ -234,14 +238,17 @@ class SupportConsole(View):
     def search(self, query: str) -> SearchResult | None:
         """Search and show the ranked entries (what Enter and the Search button do).
 
-        Returns the result, or ``None`` for an empty query (the status asks for a question).
+        The query is cleaned like a ticket first (:func:`~assistant.tickets.clean_ticket`: a pasted
+        mail loses its greeting, signature and quoted mail), so ``result.query`` is the cleaned
+        text; feedback records the query as typed (redacted). Returns the result, or ``None`` for
+        an empty query (the status asks for a question).
         """
         if not query.strip():
             self.search_status.value = _status("Type a question first.")
             self.search_results.children = ()
             self.result = None
             return None
-        result = self.retriever.search(query, top_k=self.top_k)
+        result = self.retriever.search(clean_ticket(query), top_k=self.top_k)  # a pasted mail works too
         self.result = result
         self.search_cards = [_Card(m, result, site_url=self.site_url, query=query, ticket=None,
                                    question_no=None, collapsed=False) for m in result.matches]
@@ -261,10 +268,10 @@ class SupportConsole(View):
 
     # --- tickets ------------------------------------------------------------------------------
 
-    def _on_analyse(self, _button) -> None:
-        self.analyse(self.ticket_box.value)
+    def _on_analyze(self, _button) -> None:
+        self.analyze(self.ticket_box.value)
 
-    def analyse(self, ticket: str) -> TicketAnalysis | None:
+    def analyze(self, ticket: str) -> TicketAnalysis | None:
         """Extract the ticket's questions and show suggestions for each (what *Find answers* does).
 
         Returns the analysis, or ``None`` for an empty ticket (the status asks for one).
@@ -277,7 +284,7 @@ class SupportConsole(View):
             self.ticket_results.children = ()
             self.analysis = None
             return None
-        analysis = analyse_ticket(ticket, self.retriever, top_k=self.top_k)
+        analysis = analyze_ticket(ticket, self.retriever, top_k=self.top_k)
         self.analysis = analysis
         boxes = []
         for n, qs in enumerate(analysis.questions, 1):
@@ -293,7 +300,7 @@ class SupportConsole(View):
         answered = sum(q.answered for q in analysis.questions)
         k = len(analysis.questions)
         self.ticket_status.value = _status(
-            f"Found {k} question{'s' if k != 1 else ''} in the ticket; {answered} answered by the FAQ. "
+            f"Found {plural(k, 'question')} in the ticket; {answered} answered by the FAQ. "
             "Accept the entries to use in the reply.")
         self.ticket_results.children = boxes
         return analysis
@@ -339,13 +346,16 @@ class SupportConsole(View):
         self.draft.value = self._last_draft = text
         n = len(entries)
         self.draft_status.value = _status(
-            f"Draft built from {n} accepted FAQ entr{'y' if n == 1 else 'ies'}; edit it, then copy it "
+            f"Draft built from {plural(n, 'accepted FAQ entry', 'accepted FAQ entries')}; edit it, then copy it "
             "(click in it, Ctrl+A, Ctrl+C)." if n else "No entry accepted yet.")
 
 
 def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str | os.PathLike | None = None,
                   site_url: str | None = None, use_feedback: bool | None = None, top_k: int = 3) -> SupportConsole:
-    """The console the notebook shows, configured by arguments or environment variables.
+    """The console the notebook shows, configured by arguments, else by the environment.
+
+    Every default comes from :meth:`assistant.config.Settings.from_env` (the environment
+    variables are listed in :mod:`assistant.config`); an argument given here wins.
 
     Parameters
     ----------
@@ -353,11 +363,13 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
         Folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled knowledge base.
     feedback_db : path, optional
         Feedback database; default ``$FAQ_ASSISTANT_FEEDBACK_DB``, else
-        ``~/.local/share/faq-assistant/feedback.sqlite3``.
+        ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3`` (``~/.local/share/...``). When the
+        default cannot be opened the console still works and says feedback is not saved.
     site_url : str, optional
         Base URL for site-relative entry URLs; default ``$FAQ_ASSISTANT_SITE_URL``.
     use_feedback : bool, optional
-        Use accepted feedback as alternate questions; default ``$FAQ_ASSISTANT_USE_FEEDBACK == "1"``.
+        Use accepted feedback as alternate questions; default: ``$FAQ_ASSISTANT_USE_FEEDBACK``
+        is set and not ``0``.
     top_k : int, default 3
 
     Raises
@@ -365,11 +377,8 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
     KnowledgeBaseError
         If the knowledge base folder is missing or holds no FAQ files.
     """
-    kb_path = kb_path or os.environ.get("FAQ_ASSISTANT_KB") or None
-    kb = KnowledgeBase.load(kb_path)
-    site_url = site_url or os.environ.get("FAQ_ASSISTANT_SITE_URL") or None
-    if use_feedback is None:
-        use_feedback = os.environ.get("FAQ_ASSISTANT_USE_FEEDBACK", "") not in ("", "0")
-    console = SupportConsole(kb, store=None if feedback_db is None else FeedbackStore(feedback_db),
-                             top_k=top_k, site_url=site_url, use_feedback=use_feedback)
-    return console
+    settings = Settings.from_env()
+    kb = KnowledgeBase.load(kb_path or settings.kb)
+    store = None if feedback_db is None else FeedbackStore(feedback_db)  # None: the console opens the default
+    return SupportConsole(kb, store=store, top_k=top_k, site_url=site_url or settings.site_url,
+                          use_feedback=settings.use_feedback if use_feedback is None else use_feedback)

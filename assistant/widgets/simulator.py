@@ -20,12 +20,13 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from ..config import Settings
+from ..entries import entry_link
 from ..knowledge_base import KnowledgeBase
-from ..rendering import escape, render_markdown
+from ..problems import FaqAssistantError
+from ..rendering import escape, plural, render_markdown
+from ..simulator import ACCOUNT_KINDS, PLANS, SSO_MODES, USES, Finding, Org, Outcome, Simulator, User
 from .base import View
-from ..replies import entry_link
-from ..simulator import (ACCOUNT_KINDS, PLANS, SSO_MODES, USES, Finding, Org, Outcome, Simulator, User,
-                         explain)
 
 __all__ = ["OrgSimulatorView", "build_simulator"]
 
@@ -46,10 +47,6 @@ _CSS = """<style>
 
 def _status(text_html: str, role: str = "status") -> str:
     return f'<div role="{role}" aria-live="polite">{text_html}</div>'
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class _FindingView:
@@ -220,11 +217,14 @@ class OrgSimulatorView(View):
         self.simulate()
 
     def read_inputs(self) -> tuple[Org, User]:
-        """The organization and user the inputs describe. Raises ``ValueError`` naming the field."""
+        """The organization and user the inputs describe.
+
+        Raises :class:`~assistant.problems.FaqAssistantError` (a ``ValueError``) naming the field.
+        """
         org = Org(plan=self.plan.value, verified_domains=self.domains.value, sso=self.sso.value,
                   signin_enforced=self.signin_enforced.value, test_org=self.test_org.value)
         if not self.email.value.strip():
-            raise ValueError("email: required (e.g. ana@example.com)")
+            raise FaqAssistantError("email: required (e.g. ana@example.com)")
         user = User(email=self.email.value, account=self.account.value, has_password=self.has_password.value,
                     has_pat=self.has_pat.value, in_idp=self.in_idp.value, member=self.member.value,
                     uses=tuple(use for use, box in self.uses.items() if box.value))
@@ -245,12 +245,12 @@ class OrgSimulatorView(View):
             return None
         outcome = self.simulator.simulate(org, user)
         self.outcome, self.input_error = outcome, None
-        counts = ", ".join(_plural(outcome.count(s), w) for s, w in
+        counts = ", ".join(plural(outcome.count(s), w) for s, w in
                            (("blocker", "blocker"), ("warning", "warning"), ("info", "note")))
         lost = (f" Loses access to: {', '.join(outcome.blocked_uses)}." if outcome.blocked_uses
                 else " Keeps access to everything they use.")
         self.status.value = _status(f"Simulated {escape(user.email)}: {counts}.{escape(lost)}")
-        self.words.value = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in explain(outcome)) + "</ul>"
+        self.words.value = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in outcome.sentences()) + "</ul>"
         rows = "".join(f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>'
                        for label, value in outcome.rows())
         self.table.value = f'<table class="faq-outcome"><caption>Outcome for {escape(user.email)}</caption>{rows}</table>'
@@ -261,14 +261,15 @@ class OrgSimulatorView(View):
 
 def build_simulator(kb_path: str | os.PathLike | None = None, *, site_url: str | None = None,
                     email: str | None = None) -> OrgSimulatorView:
-    """The simulator the notebook shows, configured by arguments or environment variables.
+    """The simulator the notebook shows, configured by arguments or the environment.
 
     Parameters
     ----------
     kb_path : path, optional
-        Folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled knowledge base.
+        Folder of FAQ markdown; default :attr:`Settings.kb <assistant.config.Settings>`
+        (``$FAQ_ASSISTANT_KB``), else the bundled knowledge base.
     site_url : str, optional
-        Base URL for site-relative entry URLs; default ``$FAQ_ASSISTANT_SITE_URL``.
+        Base URL for site-relative entry URLs; default ``Settings.site_url`` (``$FAQ_ASSISTANT_SITE_URL``).
     email : str, optional
         A user email to start with (then the view shows an outcome at once).
 
@@ -277,6 +278,7 @@ def build_simulator(kb_path: str | os.PathLike | None = None, *, site_url: str |
     KnowledgeBaseError
         If the knowledge base folder is missing or holds no FAQ files.
     """
-    kb = KnowledgeBase.load(kb_path or os.environ.get("FAQ_ASSISTANT_KB") or None)
-    site_url = site_url or os.environ.get("FAQ_ASSISTANT_SITE_URL") or None
+    settings = Settings.from_env()
+    kb = KnowledgeBase.load(kb_path or settings.kb)
+    site_url = site_url or settings.site_url
     return OrgSimulatorView(Simulator(kb), site_url=site_url, user=User(email) if email else None)

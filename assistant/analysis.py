@@ -1,0 +1,285 @@
+"""Text -> terms: how the retriever reads a query or a knowledge-base text.
+
+Text is normalised (:func:`normalize_text`: NFKC, case-folded, accents folded, so ``café`` in NFC
+or NFD is ``cafe``) and split into words of any script (:func:`tokens`). An :class:`Analyzer`
+then corrects the spelling of query words against the knowledge base's own words (one edit,
+words of 5+ letters), stems them lightly (:func:`stem`) and reads them through the knowledge
+base's synonym groups: every phrase of a group becomes the group's one concept term, so
+``single sign-on``, ``SAML`` and ``SSO`` match. Stop words (:data:`STOP_WORDS`) and one-letter
+words are dropped. The features it gives (terms, word pairs, character n-grams) are what
+:class:`assistant.retrieval.TfidfRetriever` weighs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+__all__ = ["STOP_WORDS", "normalize_text", "stem", "tokens", "is_content", "Analyzer"]
+
+#: English function words, and the filler of support tickets (greetings, "wondering", "please").
+#: Unlike scikit-learn's list it keeps words that carry meaning in FAQs (system, same, not, no, move).
+STOP_WORDS = frozenset("""
+a an the and or but if then else so than that this these those there here
+i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his she her
+hers it its itself they them their theirs themselves one ones someone anyone everyone something
+anything everything
+am is are was were be been being do does did doing done have has had having get gets got getting
+can could should would will shall may might must ll ve re d s t m don doesn didn isn aren wasn
+weren won wouldn shouldn couldn cannot cant
+of in on at to from by with for about into onto over under up down out off again further once
+as also just too very really quite only even still already yet while though although however
+what which who whom whose when where why how whether
+all any both each every few more most some such other another
+please thanks thank thx hi hello hey dear regards cheers ok okay yes yeah hmm
+wondering wonder question questions help know let lets need needs want wants like would
+currently possible way there
+""".split())
+
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def normalize_text(text: str) -> str:
+    """Case-fold and fold accents so ``Café`` (NFC or NFD) and ``cafe`` compare equal.
+
+    NFKC also folds full-width forms (``？`` -> ``?``) and ligatures.
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _has_vowel(s: str) -> bool:
+    return any(c in "aeiouy" for c in s)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Light English stemmer: conflate plural, -ing, -ed, -ment and -ation forms of a word.
+
+    ``enforce``, ``enforces``, ``enforced``, ``enforcing`` and ``enforcement`` all give
+    ``enforc``; ``migration``/``migrated`` give ``migrat``; ``policy``/``policies`` give
+    ``polici``. A reduced Porter stemmer (steps 1a-1c plus a few suffixes): words of three
+    letters or fewer, and words with digits or non-Latin letters, are returned unchanged.
+    """
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("ies"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix, repl in (("ification", "ify"), ("ization", "ize"), ("isation", "ize"), ("ation", "ate")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + repl
+            break
+    if w.endswith("ment") and len(w) >= 8:
+        w = w[:-4]
+    elif w.endswith("ing") and len(w) >= 6 and _has_vowel(w[:-3]):
+        w = _undouble(w[:-3])
+    elif w.endswith("ed") and len(w) >= 5 and _has_vowel(w[:-2]):
+        w = _undouble(w[:-2])
+    if len(w) > 3 and w.endswith("y") and _has_vowel(w[:-1]):
+        w = w[:-1] + "i"
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _undouble(w: str) -> str:
+    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "aeiouylsz":
+        return w[:-1]
+    return w
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one insertion, deletion, substitution or adjacent swap."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
+    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text``, normalised (:func:`normalize_text`): runs of letters and digits of any script."""
+    return _WORD_RE.findall(normalize_text(text))
+
+
+def is_content(token: str) -> bool:
+    """True for a word that carries meaning: not a stop word, and not one ASCII letter or digit."""
+    return token not in STOP_WORDS and (len(token) > 1 or not token.isascii())
+
+
+class Analyzer:
+    """Text -> terms: tokens, spelling, stems, synonym concepts; word, bigram and character features.
+
+    ``read`` gives a text's tokens and their labels (the words as written, for explanations);
+    ``units`` turns tokens into terms (a stem, or a synonym group's concept term);
+    ``word_features`` adds bigrams; ``char_features`` gives character n-grams of the tokens.
+
+    ``groups`` are the synonym groups, ``{concept: [phrases]}`` (see
+    :func:`assistant.synonyms.load_synonyms`). Spelling correction knows the synonyms' words and,
+    after :meth:`learn`, the knowledge base's.
+    """
+
+    def __init__(self, groups: Mapping[str, Sequence[str]]):
+        # Phrases match on the full token stream (so "turn on" keeps its "on") and, when they
+        # have no stop word, also in any order with up to three stop words between their words
+        # ("verify my domain", "the domain needs to be verified").
+        self.full: dict[tuple[str, ...], str] = {}
+        self.content: dict[tuple[str, ...], str] = {}
+        self.names: dict[str, str] = {}  # concept term -> the concept as written
+        self.words: Counter[str] = Counter()  # known words (KB + synonyms) -> count, for spelling
+        self.stems: set[str] = set()
+        for concept, phrases in groups.items():
+            ctoks = tokens(concept)
+            if not ctoks:
+                continue
+            term = "_".join(stem(t) for t in ctoks)
+            self.names.setdefault(term, " ".join(ctoks))
+            for phrase in [concept, *phrases]:
+                toks = tokens(phrase)
+                if not toks:
+                    continue
+                self.words.update(toks)
+                key = tuple(stem(t) for t in toks)
+                self.full.setdefault(key, term)
+                if len(toks) > 1 and all(is_content(t) for t in toks):
+                    self.content.setdefault(tuple(sorted(key)), term)
+        self.max_len = max((len(k) for k in self.full), default=1)
+        self._deletes: dict[str, list[str]] = {}
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Add the words of ``texts`` (the knowledge base) to the words spelling correction knows."""
+        for text in texts:
+            self.words.update(t for t in tokens(text) if is_content(t))
+        self.stems = {stem(w) for w in self.words}
+        # Every known word with one letter deleted -> the words, for one-edit look-ups.
+        self._deletes = {}
+        for w in self.words:
+            if len(w) >= 3 and w.isalpha():
+                for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
+                    self._deletes.setdefault(d, []).append(w)
+
+    def correct(self, token: str) -> str:
+        """The known word one edit (insert, delete, substitute, swap) away from an unknown ``token``.
+
+        Only for letter-only words of 5+ letters that the knowledge base never uses (shorter
+        words are too often other real words); among several candidates the most frequent
+        wins. Returns ``token`` when none is found.
+        """
+        if (token in self.words or len(token) < 5 or not token.isalpha() or not is_content(token)
+                or stem(token) in self.stems):
+            return token
+        cands: set[str] = set(self._deletes.get(token, ()))  # a letter missing
+        for d in {token[:k] + token[k + 1:] for k in range(len(token))}:
+            if d in self.words:  # a letter too many
+                cands.add(d)
+            cands.update(self._deletes.get(d, ()))  # a letter wrong, or two swapped
+        cands = {c for c in cands if len(c) >= 5 and _one_edit(token, c)}
+        if not cands:
+            return token
+        return max(sorted(cands), key=lambda c: self.words[c])
+
+    def read(self, text: str, correct: bool = False) -> tuple[list[str], list[str]]:
+        """Normalised tokens of ``text`` (spelling-corrected if ``correct``) and their labels."""
+        toks = tokens(text)
+        if not correct:
+            return toks, toks
+        fixed = [self.correct(t) for t in toks]
+        return fixed, [t if t == f else f"{t} ({f})" for t, f in zip(toks, fixed)]
+
+    def units(self, toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
+        """``(term, label)`` for each content word or synonym phrase of the tokens, in order.
+
+        A synonym phrase gives only its concept term (replacing its words: keeping them as well
+        measured worse, as the words then count twice).
+        """
+        stems = [stem(t) for t in toks]
+        content = [is_content(t) for t in toks]
+        out: list[tuple[str, str]] = []
+        n, i = len(toks), 0
+        while i < n:
+            found = self._match(stems, content, i)
+            if found is None:
+                if content[i]:
+                    out.append((stems[i], labels[i]))
+                i += 1
+                continue
+            term, pos = found
+            out.append((term, self._label(term, [toks[p] for p in pos], [labels[p] for p in pos])))
+            i = pos[-1] + 1
+        return out
+
+    def _match(self, stems: list[str], content: list[bool], i: int) -> tuple[str, list[int]] | None:
+        """The longest synonym phrase starting at token ``i``: (concept term, its token positions)."""
+        n = len(stems)
+        for size in range(min(self.max_len, n - i), 0, -1):
+            term = self.full.get(tuple(stems[i:i + size]))
+            if term is not None:
+                return term, list(range(i, i + size))
+        if not content[i] or not self.content:
+            return None
+        pos, j, gap = [i], i + 1, 0
+        while len(pos) < self.max_len and j < n and gap <= 3:
+            if content[j]:
+                pos.append(j)
+                gap = 0
+            else:
+                gap += 1
+            j += 1
+        for size in range(len(pos), 1, -1):
+            term = self.content.get(tuple(sorted(stems[p] for p in pos[:size])))
+            if term is not None:
+                return term, pos[:size]
+        return None
+
+    def _label(self, term: str, toks: list[str], labels: list[str]) -> str:
+        surface, name = " ".join(labels), self.names[term]
+        return surface if " ".join(toks) == name else f"{surface} -> {name}"
+
+    def terms(self, text: str) -> list[str]:
+        """Word features of a knowledge-base text (no spelling correction)."""
+        toks, labels = self.read(text)
+        return [t for t, _ in self.word_features(self.units(toks, labels))]
+
+    def unigrams(self, text: str) -> list[str]:
+        """Terms of a knowledge-base text, without word pairs."""
+        toks, labels = self.read(text)
+        return [t for t, _ in self.units(toks, labels)]
+
+    def char_terms(self, text: str) -> list[str]:
+        """Character features of a knowledge-base text."""
+        toks, labels = self.read(text)
+        return [t for t, _ in self.char_features(toks, labels)]
+
+    @staticmethod
+    def word_features(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Each unit's term, then each pair of neighbouring terms (``"a b"``), with their labels."""
+        feats = list(units)
+        plain = [lab.split(" -> ")[0] for _, lab in units]  # a pair's label: the words as written
+        feats += [(f"{a[0]} {b[0]}", f"{pa} {pb}") for a, b, pa, pb in zip(units, units[1:], plain, plain[1:])]
+        return feats
+
+    @staticmethod
+    def char_features(toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
+        """Character 3-5-grams of each content token padded with spaces (scikit-learn's ``char_wb``)."""
+        feats = []
+        for tok, label in zip(toks, labels):
+            if not is_content(tok):
+                continue
+            padded = f" {tok} "
+            for size in (3, 4, 5):
+                if len(padded) < size:
+                    break
+                feats += [(padded[k:k + size], label) for k in range(len(padded) - size + 1)]
+        return feats

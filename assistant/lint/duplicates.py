@@ -1,0 +1,104 @@
+"""Duplicate and near-duplicate questions across every linted file.
+
+``duplicate-question``: the same question after normalizing case, width, spacing, ``[TAG]``
+prefixes and the final ``?``. ``near-duplicate-question``: the TF-IDF cosine of the two
+questions' content words (stop words dropped, plural ``s`` stripped) is at least
+``near_duplicate``, unless one question only adds words to the other (a narrower question:
+"... in Docker?", "non-commercial") or they are written in different scripts (translations).
+Both are warnings on the later entry, naming the first one like it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from ..entries import FaqEntry
+from ..problems import Problem
+from .pages import short
+
+__all__ = ["NEAR_DUPLICATE", "check_duplicates"]
+
+#: TF-IDF cosine of two questions' content words from which they are near-duplicates.
+NEAR_DUPLICATE = 0.76
+
+#: Words that do not change what a question asks.
+_QUESTION_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"possible", "way", "able", "please", "does", "do", "did"}
+#: Rows of the question-similarity matrix computed at a time (keeps it small).
+_BLOCK = 500
+
+
+def _normal_question(q: str) -> str:
+    q = unicodedata.normalize("NFKC", q).casefold()
+    q = re.sub(r"^(?:\[[^\]]{1,40}\]\s*)+", "", q)  # [TAG] prefixes
+    q = re.sub(r"[\s\u00a0]+", " ", q).strip()
+    return q.rstrip(" ?？.!。").replace("\u2019", "'")
+
+
+def _content_words(q: str) -> list[str]:
+    """Words that carry a question's meaning: stop words dropped, plural ``s`` stripped."""
+    words = []
+    for w in re.findall(r"[^\W_]+", q):
+        if w in _QUESTION_STOP_WORDS or len(w) < 2:
+            continue
+        words.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return words
+
+
+def _other_script(q: str) -> bool:
+    """True for text in CJK or, mostly, in another non-Latin script (so translations are not duplicates)."""
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", q):
+        return True
+    letters = [c for c in q if c.isalpha()]
+    return bool(letters) and sum(not c.isascii() for c in letters) / len(letters) > 0.3
+
+
+def check_duplicates(entries: Sequence[tuple[str, FaqEntry]], near_duplicate: float = NEAR_DUPLICATE) -> list[Problem]:
+    """Duplicate and near-duplicate questions among ``entries`` (``(shown file, entry)`` pairs, in
+    file order): each later entry refers to the first one like it (see the module docstring).
+
+    ``near_duplicate`` is the cosine (0..1) from which two questions are near-duplicates.
+    """
+    out: list[Problem] = []
+    normal = [_normal_question(e.question) for _, e in entries]
+    first: dict[str, int] = {}
+    exact: set[int] = set()
+    for i, q in enumerate(normal):
+        if not q:
+            continue
+        if q in first:
+            shown, e = entries[first[q]]
+            out.append(Problem(entries[i][0], entries[i][1].line, "warning", "duplicate-question",
+                               f"same question as {shown}:{e.line}: readers and the retriever cannot tell them "
+                               "apart; merge them or say in the question what differs"))
+            exact.add(i)
+        else:
+            first[q] = i
+    words = [_content_words(q) for q in normal]
+    uniq = [i for i in range(len(entries)) if words[i] and i not in exact]
+    if len(uniq) < 2:
+        return out
+    X = TfidfVectorizer(analyzer=lambda ws: ws).fit_transform([words[i] for i in uniq])
+    for start in range(0, len(uniq), _BLOCK):
+        sims = (X[start:start + _BLOCK] @ X.T).toarray()
+        for r, row in enumerate(sims):
+            a = start + r
+            ia = uniq[a]
+            best: tuple[float, int] | None = None
+            for b in row[:a].nonzero()[0]:
+                ib = uniq[b]
+                wa, wb = set(words[ia]), set(words[ib])
+                if row[b] < near_duplicate or (wa != wb and (wa < wb or wb < wa)) \
+                        or _other_script(normal[ia]) != _other_script(normal[ib]):
+                    continue
+                if best is None or row[b] > best[0]:
+                    best = (float(row[b]), ib)
+            if best is not None:
+                (shown_a, ea), (shown_b, eb) = entries[ia], entries[best[1]]
+                out.append(Problem(shown_a, ea.line, "warning", "near-duplicate-question",
+                                   f"nearly the same question as {shown_b}:{eb.line} ({short(eb.question)!r}; "
+                                   f"similarity {best[0]:.2f}): merge them or say in the question what differs"))
+    return out

@@ -1,0 +1,200 @@
+"""Which text reads as a question, and which headings of a page are questions.
+
+Rules 1-3 as the :mod:`assistant.parsing` docstring and ``docs/parsing.md`` state them:
+question-shaped text (:func:`is_question`), feedback and navigation headings
+(:func:`is_boilerplate`), and the FAQ-page convention, applied with a page's overrides by
+:func:`mark_question_headings`. Also :func:`slugify` (a heading's anchor) and the ``Q:``/``A:``
+label and ``{ #id }`` attribute-list patterns every question finder shares. No markdown parsing here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..entries import as_list
+
+
+class Heading(Protocol):
+    """What the page rules read of a heading (a :class:`~.candidates.Item` is one)."""
+
+    level: int
+    text: str
+    own_content: bool
+    question: bool
+
+__all__ = [
+    "WH_WORDS", "AUXILIARIES", "QUESTION_LABEL_RE", "ANSWER_LABEL_RE", "ATTR_LIST_RE", "TRAILING_ATTR_LIST_RE",
+    "slugify", "is_question", "is_boilerplate", "mark_question_headings",
+]
+
+#: Question words: a heading starting with one is a question unless the next word is ``to`` or a
+#: subject/determiner (``How to ...``, ``Where the ... lives`` are titles, not questions).
+WH_WORDS = frozenset("how what why when where which who whom whose".split())
+#: Auxiliary verbs: a heading starting with one (``Can I ...``, ``Is ...``) is a question.
+AUXILIARIES = frozenset(
+    "can could should would will is are am was were do does did has have had may might must shall isn aren".split()
+)
+_STATEMENT_AFTER_WH = frozenset(
+    "to i you we they he she it the a an this that these those my your our their its his her".split()
+)
+
+_QUESTION_MARKS = "?\uff1f\u061f\u2e2e\ufe56\u055e\u2047\u2048\u2049"
+#: A ``Q:``/``Question:``/``问：`` label opening a question, and an ``A:``/``Answer:``/``回答：`` label
+#: opening its answer.
+QUESTION_LABEL_RE = re.compile(r"^(?:Q|Question|问|問|问题|問題|質問)\s*[:：]\s*", re.I)
+ANSWER_LABEL_RE = re.compile(r"^(?:A|Ans|Answer|回答|答|答案|解答)\s*[:：]\s*", re.I)
+_TAG_PREFIX_RE = re.compile(r"^(?:\[[^\]\n]{1,40}\]\s*)+")
+_CJK_QUESTION_ENDINGS = "吗嗎呢か"
+
+#: Feedback and navigation headings (rule 3), matched against the whole heading.
+_BOILERPLATE_RE = re.compile(
+    r"(?:(?:was|is|did) (?:this|the) (?:page|article|doc|document|documentation|section|guide|answer|"
+    r"information|content|faq|tutorial)(?: \w+)? (?:helpful|useful|clear)"
+    r"|did (?:this|you find (?:this|it|what you were looking for))(?: \w+)*"
+    r"|(?:still )?(?:have|got) (?:more |any |other |further )?questions(?: \w+)*"
+    r"|(?:need|want) (?:more |further |additional |some )?(?:help|support)"
+    r"|(?:any|more|other) questions"
+    r"|related(?: \w+)?|see also|next steps?|what'?s next|further reading|learn more|"
+    r"additional resources|resources|feedback|contents|table of contents|on this page|"
+    r"in this (?:article|page|section))",
+    re.I,
+)
+#: Words that make a page an FAQ page (rule 2) in its front matter, first heading or file name.
+_FAQ_WORD_RE = re.compile(
+    r"\bfaqs?\b|\bq\s*&\s*a\b|frequently[\s-]+asked|troubleshoot|常见问题|常見問題|よくある質問|자주 묻는 질문", re.I
+)
+
+#: A ``{ #id .class key=value }`` attribute list (Python-Markdown attr_list, MkDocs, Hugo).
+_ATTR_ITEM = r"""(?:[#.][\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}]+))"""
+ATTR_LIST_RE = re.compile(r"\{:?\s*(" + _ATTR_ITEM + r"(?:\s+" + _ATTR_ITEM + r")*)\s*\}")
+TRAILING_ATTR_LIST_RE = re.compile(r"\s*" + ATTR_LIST_RE.pattern + r"\s*$")
+
+
+def slugify(text: str) -> str:
+    """Anchor slug as GitHub and Hugo (goldmark ``github`` style) make it.
+
+    Lower-cases, drops punctuation other than ``-`` and ``_``, turns each space into ``-``.
+    Letters and digits of any script are kept. ``"How do I... (v2)?"`` -> ``"how-do-i-v2"``.
+    """
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "-_" or cat[0] in "LN" or cat == "Mn":
+            out.append(ch)
+        elif ch == " ":
+            out.append("-")
+    return "".join(out)
+
+
+def _trim_question(text: str) -> str:
+    """Drop a trailing attribute list and trailing spaces, quotes, periods, emoji, bidi marks."""
+    t = TRAILING_ATTR_LIST_RE.sub("", text).strip()
+    end = len(t)
+    while end and t[end - 1] not in _QUESTION_MARKS and not t[end - 1].isalnum() and (
+        unicodedata.category(t[end - 1]) in ("Zs", "Cf", "So", "Sk", "Pe", "Pf", "Po", "Pd", "Cc")
+    ):
+        end -= 1
+    return t[:end]
+
+
+def is_question(text: str) -> bool:
+    """True when a heading's (or bold paragraph's) text reads as a question.
+
+    Rule (see the module docstring): ends with a question mark (``?``, ``？``, ``؟``...), starts
+    with a ``Q:`` label, starts with an auxiliary verb (not followed by ``not`` or a number), or
+    starts with a question word not followed by ``to``/a subject/a determiner. A leading ``[TAG]``
+    is ignored; Chinese/Japanese text ending in 吗/呢/か counts.
+    """
+    t = _trim_question(unicodedata.normalize("NFC", text))
+    if not t:
+        return False
+    if QUESTION_LABEL_RE.match(t) or t[-1] in _QUESTION_MARKS:
+        return True
+    t = _TAG_PREFIX_RE.sub("", t)
+    if t and t[-1] in _CJK_QUESTION_ENDINGS:
+        return True
+    words = re.findall(r"[^\W_]+", t.casefold())
+    if len(words) < 2:
+        return False
+    first, second = words[0], words[1]
+    if first in AUXILIARIES:
+        return second != "not" and not second.isdigit()
+    return first in WH_WORDS and second not in _STATEMENT_AFTER_WH
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for feedback/navigation headings that are never FAQ entries ("Was this page helpful?")."""
+    t = " ".join(re.sub(r"[^\w' ]+", " ", _trim_question(text).replace("\u2019", "'")).split())
+    return bool(t) and _BOILERPLATE_RE.fullmatch(t.rstrip("?")) is not None
+
+
+def _is_faq_page(front_matter: dict[str, Any], source: str, heads: list[Heading]) -> bool:
+    """True when the page is an FAQ page (rule 2): front matter, first ``#`` heading or file name say so.
+
+    ``source`` is the page's path (its folder's name counts for ``index``/``_index``/``README``);
+    ``heads`` are the page's headings (``.level``, ``.text``).
+    """
+    for key in ("tags", "categories", "type", "layout", "kind"):
+        if any(_FAQ_WORD_RE.search(v) for v in as_list(front_matter.get(key))):
+            return True
+    for key in ("title", "linkTitle", "sidebar_label", "nav_title"):
+        if _FAQ_WORD_RE.search(str(front_matter.get(key) or "")):
+            return True
+    h1 = next((h.text for h in heads if h.level == 1), "")
+    if _FAQ_WORD_RE.search(h1):
+        return True
+    path = Path(source)
+    name = path.name.split(".")[0]
+    if name.lower() in ("index", "_index", "readme") and path.parent.name:
+        name = path.parent.name
+    return bool(re.search(r"faq|troubleshoot|q-?and-?a", name, re.I))
+
+
+def _question_level(heads: list[Heading]) -> int | None:
+    """The heading level holding most question-shaped headings (the shallower on a tie); ``None`` without any."""
+    counts = Counter(h.level for h in heads if is_question(h.text) and not is_boilerplate(h.text))
+    if not counts:
+        return None
+    return min(counts, key=lambda level: (-counts[level], level))
+
+
+def _common_level(heads: list[Heading]) -> int | None:
+    """The most common heading level (the deeper on a tie; a single ``#`` title does not count), else ``None``.
+
+    The question level of a ``question_headings: all`` page without a question-shaped heading.
+    """
+    levels = Counter(h.level for h in heads if not is_boilerplate(h.text))
+    if levels.get(1) == 1 and len(levels) > 1:
+        del levels[1]  # a single H1 is the page title
+    if not levels:
+        return None
+    return min(levels, key=lambda level: (-levels[level], -level))
+
+
+def mark_question_headings(heads: list[Heading], opts: dict[str, Any], front_matter: dict[str, Any],
+                           source: str) -> tuple[bool, int | None]:
+    """Set ``.question`` on each heading by rules 1-3 and the overrides ``opts``.
+
+    ``opts`` holds ``question_headings`` (default ``auto``) and ``question_level`` (see
+    :mod:`.settings`); each heading's ``own_content`` must be set (it has an answer of its own).
+    Returns ``(faq_page, question_level)``: whether the FAQ-page convention applied, and at which
+    heading level (``None`` when it did not).
+    """
+    mode = opts.get("question_headings", "auto")
+    level = opts.get("question_level") or _question_level(heads)
+    faq_page = mode == "all" or (
+        mode == "auto" and ("question_level" in opts or _is_faq_page(front_matter, source, heads)))
+    if faq_page and level is None and mode == "all":
+        level = _common_level(heads)
+    if not faq_page:
+        level = None
+    for h in heads:
+        if mode == "none" or is_boilerplate(h.text):
+            continue
+        h.question = is_question(h.text) or (level is not None and h.level == level and h.own_content)
+    return faq_page, level
