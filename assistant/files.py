@@ -63,13 +63,15 @@ def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
     Returns ``(text, problems)``: bytes that are not UTF-8 are replaced with U+FFFD and one
     ``not-utf8`` warning names the line of the first such byte; ``problems`` is empty otherwise.
     """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        return data.decode("utf-8-sig"), []
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         problem = Problem(file, line, "warning", "not-utf8",
                           f"byte {data[exc.start]:#04x} is not UTF-8; replaced with U+FFFD (save the file as UTF-8)")
-        return data.decode("utf-8-sig", errors="replace"), [problem]
+        return data.decode("utf-8", errors="replace"), [problem]
 
 
 def read_text(path: str | Path, file: str | None = None) -> tuple[str, list[Problem]]:
@@ -173,21 +175,26 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], level: int = 0) -> int
     return memo[key]
 
 
+def _compose(loader: _FaqYamlLoader, text: str) -> yaml.Node | None:
+    """The single document's node tree, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`."""
+    _check_depth(text)
+    try:
+        node = loader.get_single_node()
+    except RecursionError:
+        raise YamlTooLargeError("the value nests too deeply: refused") from None
+    if node is not None:
+        _expanded_size(node, {})
+    return node
+
+
 def compose_yaml(text: str) -> yaml.Node | None:
     """The YAML node tree of ``text`` (for the line of each key), with :func:`load_yaml`'s limits.
 
     Raises ``yaml.YAMLError`` (:class:`YamlTooLargeError` past the limits).
     """
-    _check_depth(text)
     loader = _FaqYamlLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise YamlTooLargeError("the value nests too deeply: refused") from None
-        if node is not None:
-            _expanded_size(node, {})
-        return node
+        return _compose(loader, text)
     finally:
         loader.dispose()
 
@@ -198,16 +205,11 @@ def load_yaml(text: str) -> Any:
     Raises ``yaml.YAMLError``; :class:`YamlTooLargeError` when aliases would expand the value past
     :data:`MAX_YAML_NODES` nodes or it nests past :data:`MAX_YAML_DEPTH` levels.
     """
-    _check_depth(text)
     loader = _FaqYamlLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise YamlTooLargeError("the value nests too deeply: refused") from None
+        node = _compose(loader, text)
         if node is None:
             return None
-        _expanded_size(node, {})
         try:
             return loader.construct_document(node)
         except RecursionError:
