@@ -40,6 +40,8 @@ currently possible way there
 """.split())
 
 _WORD_RE = re.compile(r"[^\W_]+")
+#: Scripts written without spaces (Han, kana, Hangul): a run of them is read as overlapping pairs.
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 def normalize_text(text: str) -> str:
@@ -47,9 +49,18 @@ def normalize_text(text: str) -> str:
 
     NFKC also folds full-width forms (``？`` -> ``?``) and ligatures.
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():  # the same result, fast: ASCII has no decompositions and no combining marks
+        return text.casefold()
+    text = _NON_ASCII_RE.sub(_drop_combining, unicodedata.normalize("NFKD", text))
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _drop_combining(m: re.Match) -> str:
+    """A run of non-ASCII characters without its combining marks (accents after NFKD)."""
+    return "".join(ch for ch in m.group() if not unicodedata.combining(ch))
 
 
 def _has_vowel(s: str) -> bool:
@@ -110,8 +121,28 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def tokens(text: str) -> list[str]:
-    """The words of ``text``, normalised (:func:`normalize_text`): runs of letters and digits of any script."""
-    return _WORD_RE.findall(normalize_text(text))
+    """The words of ``text``, normalised (:func:`normalize_text`): runs of letters and digits of any script.
+
+    Chinese, Japanese and Korean text has no spaces between words, so a run of those characters
+    becomes its overlapping character pairs (``分布式主键`` -> ``分布 布式 式主 主键``; one
+    character alone stays itself), and letters or digits of another script around it are their
+    own words (``ollama的api`` -> ``ollama 的 api``).
+    """
+    out: list[str] = []
+    for word in _WORD_RE.findall(normalize_text(text)):
+        if not _CJK_RE.search(word):
+            out.append(word)
+            continue
+        pos = 0
+        for m in _CJK_RE.finditer(word):
+            if m.start() > pos:
+                out.append(word[pos:m.start()])
+            run = m.group()
+            out += [run] if len(run) == 1 else [run[k:k + 2] for k in range(len(run) - 1)]
+            pos = m.end()
+        if pos < len(word):
+            out.append(word[pos:])
+    return out
 
 
 def is_content(token: str) -> bool:
@@ -156,6 +187,9 @@ class Analyzer:
                 if len(toks) > 1 and all(is_content(t) for t in toks):
                     self.content.setdefault(tuple(sorted(key)), term)
         self.max_len = max((len(k) for k in self.full), default=1)
+        # Stems that can start a phrase / occur in an any-order phrase: other tokens skip the look-ups.
+        self._firsts = {k[0] for k in self.full}
+        self._content_stems = {st for k in self.content for st in k}
         self._deletes: dict[str, list[str]] = {}
 
     def learn(self, texts: Iterable[str]) -> None:
@@ -223,11 +257,11 @@ class Analyzer:
     def _match(self, stems: list[str], content: list[bool], i: int) -> tuple[str, list[int]] | None:
         """The longest synonym phrase starting at token ``i``: (concept term, its token positions)."""
         n = len(stems)
-        for size in range(min(self.max_len, n - i), 0, -1):
+        for size in range(min(self.max_len, n - i) if stems[i] in self._firsts else 0, 0, -1):
             term = self.full.get(tuple(stems[i:i + size]))
             if term is not None:
                 return term, list(range(i, i + size))
-        if not content[i] or not self.content:
+        if not content[i] or stems[i] not in self._content_stems:
             return None
         pos, j, gap = [i], i + 1, 0
         while len(pos) < self.max_len and j < n and gap <= 3:

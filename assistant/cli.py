@@ -26,13 +26,35 @@ class CliError(Exception):
     """A user-facing error: printed as ``faq-assistant: error: ...`` with exit code 2."""
 
 
+#: ``--index DIR`` of the command being run (set by :func:`_run`); ``None``: ``Settings.index_dir``.
+_INDEX_OPTION: dict[str, str | None] = {"dir": None}
+#: id(kb) -> the retriever :func:`_load_kb` read from the saved index with it (see :func:`_retriever`).
+_FITTED: dict[int, TfidfRetriever] = {}
+
+
+def _warn(message: str) -> None:
+    print(f"faq-assistant: warning: {message}", file=sys.stderr)
+
+
 def _load_kb(path: str | None) -> KnowledgeBase:
-    """The knowledge base in ``--kb``, else ``$FAQ_ASSISTANT_KB``, else the bundled one."""
+    """The knowledge base in ``--kb``, else ``$FAQ_ASSISTANT_KB``, else the bundled one, read through the
+    saved index (:mod:`assistant.index`) with its fitted retriever, which :func:`_retriever` returns."""
     from .config import Settings
+    from .index import load_index
     from .knowledge_base import KnowledgeBase
 
+    settings = Settings.from_env()
     try:
-        kb = KnowledgeBase.load(path or Settings.from_env().kb)
+        try:
+            with warnings.catch_warnings():  # the retriever's problems are printed by _retriever
+                warnings.simplefilter("ignore")
+                kb, retriever, _ = load_index(path or settings.kb, _INDEX_OPTION["dir"] or settings.index_dir,
+                                              on_warning=_warn)
+            _FITTED[id(kb)] = retriever
+        except KnowledgeBaseError as exc:
+            if "no FAQ entries" not in exc.message:
+                raise
+            kb = KnowledgeBase.load(path or settings.kb)  # listed as empty; _retriever says why it cannot answer
     except KnowledgeBaseError as exc:
         raise CliError(str(exc)) from None
     for p in kb.problems:
@@ -44,6 +66,11 @@ def _load_kb(path: str | None) -> KnowledgeBase:
 def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
     from .retrieval import TfidfRetriever
 
+    retriever = _FITTED.get(id(kb))
+    if retriever is not None and retriever.entries_ and retriever.entries_[0] is kb.entries[0]:
+        for p in retriever.problems_:
+            print(p, file=sys.stderr)
+        return retriever
     if not len(kb):
         where = ", ".join(sorted({p.file for p in kb.problems if p.code == "no-entries"})) or str(kb.root)
         raise CliError(f"{where}: the knowledge base has no FAQ entries (no question headings found)")
@@ -57,19 +84,25 @@ def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
 
 def _add_kb_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kb", metavar="DIR", help="folder of FAQ markdown files, read recursively (default: $FAQ_ASSISTANT_KB, else the bundled KB)")
+    p.add_argument("--index", metavar="DIR", help="folder of saved indexes (default: $FAQ_ASSISTANT_INDEX_DIR, "
+                                                  "else $XDG_CACHE_HOME/faq-assistant)")
 
 
 # --- ask ------------------------------------------------------------------------------------
+
+MAX_TOP_K = 1_000  #: most matches ``ask -k`` lists (more is never read on a terminal; the library takes any number)
 
 
 def _add_ask(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="answer a question (or a whole ticket) from the knowledge base",
                        description="Print the best FAQ entry for QUERY, its answer, source and confidence, "
-                                   "then the next best candidates.")
+                                   "then the next best candidates. A ticket that asks several questions is "
+                                   "split like the support console does: one block (--json: one object) per question.")
     p.add_argument("query", metavar="QUERY", help="the question or ticket text ('-' reads standard input)")
     _add_kb_option(p)
     p.add_argument("-k", "--top-k", type=int, default=3, metavar="N", help="how many matches to list (default 3)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON instead of text: one object, or a list of one per question when the ticket asks several")
     p.set_defaults(func=_cmd_ask)
 
 
@@ -77,16 +110,68 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     query = sys.stdin.read() if args.query == "-" else args.query
     if not query.strip():
         raise CliError("the query is empty: pass a question, e.g. faq-assistant ask \"Can I enforce SSO?\"")
-    if args.top_k < 1:
-        raise CliError(f"-k must be at least 1, got {args.top_k}")
-    from .tickets import clean_ticket
+    if not 1 <= args.top_k <= MAX_TOP_K:
+        raise CliError(f"-k must be between 1 and {MAX_TOP_K:,}, got {args.top_k:,}")
+    from .replies import analyze_ticket
 
-    result = _retriever(_load_kb(args.kb)).search(clean_ticket(query), top_k=args.top_k)
-    if args.json:  # "query": the text as given, not the cleaned ticket that was searched
-        print(json.dumps({**result.to_dict(), "query": query}, ensure_ascii=False, indent=2))
-    else:
-        print(result.to_text())
+    # Split like the console: a ticket asking several questions gets a block (an object) per question.
+    questions = analyze_ticket(query, _retriever(_load_kb(args.kb)), top_k=args.top_k).questions
+    if len(questions) == 1:
+        result = questions[0].result
+        if args.json:  # "query": the text as given, not the cleaned ticket that was searched
+            print(json.dumps({**result.to_dict(), "query": query}, ensure_ascii=False, indent=2))
+        else:
+            print(result.to_text())
+        return 0
+    if args.json:
+        print(json.dumps([{"question_no": n, **q.result.to_dict(), "query": q.question}
+                          for n, q in enumerate(questions, 1)], ensure_ascii=False, indent=2))
+        return 0
+    print(f"The ticket asks {len(questions)} questions.")
+    for n, q in enumerate(questions, 1):
+        print(f"\n=== Question {n} of {len(questions)}: {q.question}\n")
+        print(q.result.to_text())
     return 0
+
+
+# --- console (serve the support console with Voilà) -------------------------------------------
+
+
+def _add_console(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("console", help="serve the support console as a web page (Voilà), idle kernels shut down",
+                       description="Serve the support console with Voilà at http://IP:PORT/, one kernel per tab; a "
+                                   "kernel no tab uses is shut down after --cull-idle-timeout idle seconds. Checks "
+                                   "first that the browser and Python sides of ipywidgets match.")
+    _add_kb_option(p)
+    p.add_argument("--feedback-db", metavar="FILE", help="feedback database (default: $FAQ_ASSISTANT_FEEDBACK_DB, "
+                                                         "else ~/.local/share/faq-assistant/feedback.sqlite3)")
+    p.add_argument("--site-url", metavar="URL", help="published FAQ site, for full links ($FAQ_ASSISTANT_SITE_URL)")
+    p.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0: a team)")
+    p.add_argument("--cull-idle-timeout", type=int, default=300, metavar="SECONDS",
+                   help="shut down a kernel no tab uses after this many idle seconds (default 300)")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.add_argument("--check", action="store_true", help="only check the widget packages; print the Voilà command")
+    p.set_defaults(func=_cmd_console)
+
+
+def _cmd_console(args: argparse.Namespace) -> int:
+    from . import serve
+
+    if problems := serve.widget_version_problems():
+        raise CliError("the console's widgets would not render in the browser:\n  " + "\n  ".join(problems))
+    if not args.check:
+        print(f"Serving the support console at http://{args.ip}:{args.port}/ (idle kernels shut down after "
+              f"{args.cull_idle_timeout} s); Ctrl+C stops it.", file=sys.stderr)
+    try:
+        cmd, code = serve.serve_console(kb=args.kb, feedback_db=args.feedback_db, site_url=args.site_url,
+                                        port=args.port, ip=args.ip, cull_idle_timeout=args.cull_idle_timeout,
+                                        open_browser=args.open, dry_run=args.check)
+    except (ValueError, FileNotFoundError) as exc:
+        raise CliError(f"--kb {exc}" if isinstance(exc, FileNotFoundError) else str(exc)) from None
+    if args.check:
+        print("Widget packages match. Serving would run:\n  " + " ".join(cmd[1:]))
+    return code
 
 
 # --- kb -------------------------------------------------------------------------------------
@@ -97,11 +182,28 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
                        description="List every FAQ entry of the knowledge base.")
     _add_kb_option(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+    p.add_argument("--explain", metavar="FILE", help="show whether each heading of FILE is an entry and why")
     p.set_defaults(func=_cmd_kb)
 
 
 def _cmd_kb(args: argparse.Namespace) -> int:
+    if args.explain:
+        from .parsing.explain import explain_file
+        try:
+            explanation = explain_file(args.explain, args.kb)
+        except FileNotFoundError as exc:
+            raise CliError(str(exc)) from None
+        print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) if args.format == "json"
+              else explanation.to_text())
+        return 0
     kb = _load_kb(args.kb)
+    if not len(kb):  # every file unreadable or without questions: say why instead of "0 entries"
+        from .files import shown_path
+
+        errors = [p for p in kb.problems if p.severity == "error"]
+        raise CliError(f"{shown_path(kb.root or args.kb or '')}: the knowledge base has no FAQ entries ("
+                       + (f"{_plural(len(errors), 'file')} could not be read: see the errors above)" if errors
+                          else "no question headings found)"))
     frame = kb.to_frame()
     if args.format == "json":
         print(frame.to_json(orient="records", force_ascii=False, indent=2))
@@ -125,17 +227,21 @@ def _cmd_kb(args: argparse.Namespace) -> int:
 _ORG_FLAGS = {"plan": "--plan", "verified_domains": "--verified-domain", "sso": "--sso",
               "signin_enforced": "--signin-enforced", "test_org": "--test-org"}
 _USER_FLAGS = {"email": "--email", "account": "--account", "has_password": "--has-password/--no-password",
-               "has_pat": "--has-pat", "in_idp": "--in-idp/--not-in-idp", "member": "--member", "uses": "--uses"}
+               "has_pat": "--has-pat", "in_idp": "--in-idp/--not-in-idp", "member": "--member", "uses": "--uses",
+               "removed": "--removed", "other_emails": "--other-email", "other_orgs": "--other-org"}
 
 
 def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulate", help="what an organization's SSO settings do to a user or a roster, citing the FAQ",
-        description="Simulate an organization's SSO settings for one user (--email) or a roster (--roster CSV). "
-                    "Organization settings come from flags or from a YAML file (--org). Every finding cites the "
-                    "FAQ entries it comes from.")
+        description="Simulate an organization's SSO settings for one user (--email) or a roster (--roster CSV), "
+                    "or compare current and proposed settings for a roster (--org FILE --proposed FILE --roster "
+                    "CSV). Organization settings come from flags or from a YAML file (--org). The rules come "
+                    "from simulator.yaml in the knowledge base; every finding cites the FAQ entries it comes from.")
     org = p.add_argument_group("organization (or --org FILE)")
     org.add_argument("--org", metavar="FILE", help="YAML file with plan, verified_domains, sso, signin_enforced, test_org")
+    org.add_argument("--proposed", metavar="FILE", help="YAML file with the proposed settings: show what changing "
+                                                        "--org to them does to each user of --roster (a what-if)")
     org.add_argument("--plan", metavar="PLAN", help="personal, pro, team or business (default business)")
     org.add_argument("--verified-domain", dest="verified_domains", action="append", metavar="DOMAIN",
                      help="a domain verified for SSO (repeat for several)")
@@ -144,8 +250,8 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
                      help="Desktop sign-in enforcement is on (a separate feature from SSO)")
     org.add_argument("--test-org", action="store_true", default=None, help="the organization is a test organization")
     user = p.add_argument_group("one user (or --roster FILE)")
-    user.add_argument("--roster", metavar="CSV", help="CSV of users: email, account, has_password, has_pat, "
-                                                     "in_idp, member, uses (one row per user)")
+    user.add_argument("--roster", metavar="CSV", help="CSV of users: email, account, has_password, has_pat, in_idp, "
+                                                     "member, uses, removed, other_emails, other_orgs")
     user.add_argument("--email", help="the user's email (required without --roster)")
     user.add_argument("--account", metavar="KIND", help="human or service (default human)")
     pw = user.add_mutually_exclusive_group()
@@ -160,11 +266,21 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     idp.add_argument("--not-in-idp", dest="in_idp", action="store_const", const=False,
                      help="the email is not (or not enabled, or aliased) in the identity provider")
     user.add_argument("--member", action="store_true", default=None, help="already a member of the organization")
+    user.add_argument("--removed", action="store_true", default=None, help="an admin removed the user from the organization")
+    user.add_argument("--other-email", dest="other_emails", action="append", metavar="EMAIL",
+                      help="another email the person signs in with (repeat for several)")
+    user.add_argument("--other-org", dest="other_orgs", action="append", metavar="NAME",
+                      help="another organization the person belongs to (repeat for several)")
     user.add_argument("--uses", action="append", metavar="USE",
                       help="web, desktop, cli, api or ci (repeat for several; default desktop)")
     _add_kb_option(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
     p.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when the rollout is not ready (someone loses access, SSO would not be active, "
+                        "invalid rows), 0 when ready; 2 stays bad input")
+    p.add_argument("--explain", action="store_true",
+                   help="also print, per user, every rule: applied or not, and the first condition that failed")
     p.set_defaults(func=_cmd_simulate)
 
 
@@ -180,41 +296,43 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.roster and user_fields:
         raise CliError(f"{', '.join(_USER_FLAGS[k] for k in user_fields)} cannot be combined with --roster: "
                        "put the user settings in the roster's columns")
+    if args.proposed and not (args.org and args.roster):
+        raise CliError("--proposed needs --org (the current settings) and --roster, e.g. faq-assistant simulate "
+                       "--org current.yaml --proposed proposed.yaml --roster users.csv")
     if not args.roster and not args.email:
         raise CliError("pass --email for one user or --roster FILE for many, "
                        "e.g. faq-assistant simulate --sso enforced --verified-domain example.com --email ana@example.com")
     from .simulator import Org, Simulator, User, load_org, load_roster  # only this command needs the simulator
+    from .simulator.report import render
 
     try:
         org = load_org(args.org) if args.org else Org(**org_fields)
+        proposed = load_org(args.proposed) if args.proposed else None
         roster = load_roster(args.roster) if args.roster else None
         user = None if roster else User(**user_fields)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     kb = _load_kb(args.kb)
-    simulator = Simulator(kb)
+    try:
+        simulator = Simulator(kb)
+    except ValueError as exc:  # the knowledge base's simulator.yaml cannot be used
+        raise CliError(str(exc)) from None
+    if roster is not None:
+        for p in roster.problems:
+            print(f"warning: {p.file}:{p.line}: {p.message} (row skipped)", file=sys.stderr)
+        if not roster.users and not roster.problems:
+            raise CliError(f"{args.roster}: the roster has no users (one row per user under a header row)")
     if roster is None:
-        outcome = simulator.simulate(org, user)
-        if args.format == "json":
-            print(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
-        elif args.format == "csv":
-            sys.stdout.write(outcome.to_csv())
-        else:
-            print(outcome.to_text(kb))
-        return 0
-    for p in roster.problems:
-        print(f"warning: {p.file}:{p.line}: {p.message} (row skipped)", file=sys.stderr)
-    if not roster.users and not roster.problems:
-        raise CliError(f"{args.roster}: the roster has no users (one row per user under a header row)")
-    result = simulator.simulate_roster(org, roster)
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    elif args.format == "csv":
-        sys.stdout.write(result.to_csv())
-        print(result.to_text(table=False), file=sys.stderr)
+        result = simulator.simulate(org, user)
+    elif proposed is not None:
+        result = simulator.diff(org, proposed, roster)
     else:
-        print(result.to_text())
-    return 0
+        result = simulator.simulate_roster(org, roster)
+    out, err = render(result, args.format, kb=kb, explain=args.explain)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    ready = not result.loses_access if roster is None else result.summary["ready"]
+    return 1 if args.check and not ready else 0
 
 
 # --- eval -----------------------------------------------------------------------------------
@@ -257,58 +375,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _add_coverage(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("coverage", help="which tickets the FAQ answers: coverage, gap topics, overlapping entries",
-                       description="Search every ticket of TICKETS (a CSV (.csv, .tsv, .txt) or Parquet (.parquet, "
-                                   ".pq) export with a header row, or a folder of FAQ pages whose questions are "
-                                   "taken as tickets) and report the coverage rate, gap topics of the uncovered "
-                                   "tickets, hits per FAQ entry, overlapping entries and the rows that could not be "
-                                   "read. Emails, phone numbers and access tokens are redacted in every output.")
-    p.add_argument("tickets", metavar="TICKETS",
-                   help="tickets file (.csv, .tsv, .txt or .parquet, .pq) or a folder of FAQ markdown")
-    p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL",
-                   help="column holding the ticket text; repeat to join columns (--text-column subject "
-                        "--text-column body). Default: subject + body, else text, body, description, message, ...")
-    _add_kb_option(p)
-    p.add_argument("--threshold", type=float, default=0.5, metavar="C",
-                   help="confidence the best entry needs for a ticket to count as covered "
-                        "(default 0.5, the retriever's answering threshold)")
-    p.add_argument("--margin", type=float, default=None, metavar="S",
-                   help="score difference within which the top two entries make a ticket ambiguous "
-                        "(default 0.05)")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object: tickets, covered, coverage_rate, gaps, entries, ambiguous_pairs, bad_rows")
-    p.add_argument("--html", metavar="REPORT.html", help="also write a self-contained HTML report with the plots")
-    p.set_defaults(func=_cmd_coverage)
+    from .cli_coverage import add_coverage  # the coverage command's options and handler
+
+    add_coverage(sub)
 
 
-def _cmd_coverage(args: argparse.Namespace) -> int:
-    from .coverage import DEFAULT_MARGIN, analyze_coverage
-    from .problems import TicketsError
+def _add_feedback(sub: argparse._SubParsersAction) -> None:
+    from .cli_coverage import add_feedback  # the feedback command group (issue 16)
 
-    if not 0.0 <= args.threshold <= 1.0:
-        raise CliError(f"--threshold is a confidence between 0 and 1, got {args.threshold}")
-    if args.margin is not None and args.margin < 0:
-        raise CliError(f"--margin must be 0 or more, got {args.margin}")
-    retriever = _retriever(_load_kb(args.kb))
-    try:
-        report = analyze_coverage(args.tickets, retriever, text_columns=args.text_columns,
-                                  min_confidence=args.threshold,
-                                  margin=DEFAULT_MARGIN if args.margin is None else args.margin)
-    except TicketsError as exc:
-        raise CliError(str(exc)) from None
-    if not report.n_tickets:
-        for b in report.bad_rows:
-            print(f"{args.tickets}: row {b.line}: {b.message}", file=sys.stderr)
-        raise CliError(f"{args.tickets}: no ticket could be analyzed ({_plural(len(report.bad_rows), 'bad row')})")
-    if args.html:
-        try:
-            Path(args.html).write_text(report.to_html(title=f"FAQ coverage of {Path(args.tickets).name}"),
-                                       encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"{args.html}: cannot write the report: {exc.strerror or exc}") from None
-        print(f"wrote {args.html}", file=sys.stderr)
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
-    return 0
+    add_feedback(sub)
 
 
 def _add_lint(sub: argparse._SubParsersAction) -> None:
@@ -321,33 +396,73 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dirs", nargs="*", metavar="DIR",
                    help="folders (read recursively) or files (default: the bundled KB as installed; "
                         "pass your own folder, e.g. kb)")
-    p.add_argument("--format", choices=["text", "json"], default="text",
-                   help="text: one 'file:line: severity: message [code]' line each; json: "
-                        "{files, entries, problems: [{file, line, severity, code, message}]}")
-    p.add_argument("--min-severity", choices=["info", "warning", "error"], default="info",
-                   help="hide findings below this severity (the exit code still counts every error)")
+    p.add_argument("--format", choices=["text", "json", "sarif", "github", "junit"], default="text", help="text: "
+                   "'file:line: severity: message [code]' lines; json: {files, entries, problems: [{file, line, "
+                   "severity, code, message}]}; sarif: SARIF 2.1.0; github: annotations; junit: JUnit XML")
+    p.add_argument("--min-severity", choices=["info", "warning", "error"], default="warning",
+                   help="hide findings below this severity (default warning: info hidden; exit code counts every error)")
+    p.add_argument("--site", choices=["hugo", "mkdocs", "docusaurus", "plain"], help="resolve links as this site "
+                   "generator does (default: detected from its config files; else plain)")
+    changes = p.add_mutually_exclusive_group()
+    changes.add_argument("--since", metavar="GIT_REF",
+                         help="report only findings on lines changed since GIT_REF (git diff, plus untracked files)")
+    changes.add_argument("--changed", nargs="+", metavar="FILE", help="report only findings in these files")
     p.set_defaults(func=_cmd_lint)
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     from .lint import lint_paths
+    from .lint.changes import report_on_changes
+    from .problems import FaqAssistantError
 
     try:
-        report = lint_paths(args.dirs or None)
+        report = lint_paths(args.dirs or None, site=args.site)
+        if args.since or args.changed:
+            report = report_on_changes(report, args.since, args.changed, (args.dirs or ["."])[0])
+    except FaqAssistantError as exc:  # no such folder; git failed for --since
+        raise CliError(str(exc)) from None
+    out = report.render(args.format, args.min_severity)
+    if out:
+        print(out)
+    return report.exit_code
+
+
+# --- index (issue 12) --------------------------------------------------------------------------
+
+
+def _add_index(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="build the saved index of a knowledge base (parsed pages + fitted retriever)",
+                       description="Parse and fit once, save both (only changed pages are parsed again); other commands "
+                                   "do it by themselves, this one shows progress and reports time, entries and size.")
+    _add_kb_option(p)
+    p.add_argument("--force", action="store_true", help="rebuild even when the saved index is fresh")
+    p.set_defaults(func=_cmd_index)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .index import load_index
+
+    settings = Settings.from_env()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kb, retriever, info = load_index(args.kb or settings.kb, args.index or settings.index_dir,
+                                             progress=sys.stderr.isatty(), force=args.force, on_warning=_warn)
     except KnowledgeBaseError as exc:
         raise CliError(str(exc)) from None
-    if args.format == "json":
-        print(json.dumps(report.to_dict(args.min_severity), ensure_ascii=False, indent=2))
-    else:
-        print(report.to_text(args.min_severity))
-    return report.exit_code
+    for p in [*kb.problems, *retriever.problems_]:
+        if p.severity in ("error", "warning"):
+            print(p, file=sys.stderr)
+    print(info.to_text())
+    return 0
 
 
 # --- entry point --------------------------------------------------------------------------------
 
 #: Each function adds one subcommand; keep this list in the order ``--help`` shows them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_ask, _add_kb, _add_eval, _add_simulate, _add_coverage, _add_lint,
+    _add_ask, _add_kb, _add_eval, _add_simulate, _add_coverage, _add_feedback, _add_lint, _add_index, _add_console,
 ]
 
 
@@ -360,9 +475,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (also used by ``python -m assistant``)."""
+    """Run the CLI; returns the exit code (also used by ``python -m assistant``).
+
+    Everything printed passes through :func:`assistant.rendering.terminal_safe` (no control sequence
+    from FAQ, ticket or file-name text reaches the terminal; stderr keeps ``\\r`` for progress bars).
+    """
+    from .rendering import TerminalSafeStream
+
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(stdout), TerminalSafeStream(stderr, keep_cr=True)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _INDEX_OPTION["dir"] = getattr(args, "index", None)
     try:
         return int(args.func(args) or 0)
     except CliError as exc:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,10 +29,12 @@ from sklearn.metrics import roc_auc_score
 from .entries import FaqEntry
 from .files import decode, shown_path
 from .problems import InputFileError, Problem
+from .redaction import redact
 from .results import SearchResult
 from .tickets import clean_ticket
 
-__all__ = ["Evaluation", "EvalQuestion", "read_eval_csv", "evaluate", "METRIC_KEYS", "SEPARATOR", "MRR_DEPTH"]
+__all__ = ["Evaluation", "EvalQuestion", "read_eval_csv", "evaluate", "combine", "reliability_table",
+           "expected_calibration_error", "METRIC_KEYS", "SEPARATOR", "MRR_DEPTH"]
 
 #: Separator of acceptable questions in the ``expected`` column.
 SEPARATOR = " || "
@@ -40,7 +44,7 @@ MRR_DEPTH = 10
 METRIC_KEYS = ("n", "top1", "top3", "mrr", "oos_auroc", "answered_in_scope", "abstained_out_of_scope",
                "answered_precision", "p50_ms", "p99_ms", "misses")
 ROW_COLUMNS = ["line", "query", "kind", "expected", "expected_ids", "answerable", "got", "got_id", "score",
-               "answered", "rank", "correct", "latency_ms"]
+               "confidence", "answered", "rank", "correct", "latency_ms"]
 
 
 class Searcher(Protocol):
@@ -74,10 +78,14 @@ def read_eval_csv(source: str | Path | io.TextIOBase) -> list[EvalQuestion]:
         empty or the bytes are not UTF-8 (``eval.csv:3: not UTF-8 (byte 0xe9); save the file as
         UTF-8``): an eval file is never scored with replaced text.
     OSError
-        When the file cannot be read.
+        When the file cannot be read (missing, no permission, a looping symlink). A path that is
+        not a regular file (a FIFO, device or folder) is an ``InputFileError`` naming it.
     """
     if isinstance(source, (str, Path)):
         name = shown_path(source)
+        if not stat.S_ISREG(os.stat(source).st_mode):  # a FIFO would block forever, a device never end
+            raise InputFileError("not a regular file (a folder, FIFO, socket or device): pass an eval CSV file",
+                                 file=name)
         raw = Path(source).read_bytes()
         text, problems = decode(raw, name)  # the one UTF-8 policy: BOM dropped, bad bytes found
         if problems:
@@ -133,17 +141,24 @@ def _read_eval_records(reader: Any, name: str) -> list[EvalQuestion]:
 
 
 def _resolve(questions: list[EvalQuestion], entries: Iterable[FaqEntry], source: str) -> list[list[str]]:
-    by_text = {" ".join(e.question.split()): e.id for e in entries}
+    """Each question's acceptable entry ids: every entry whose question is one of its ``expected`` texts.
+
+    A folder may hold several entries with the same question text (``faq.md`` and ``faq.mdx``, an
+    older and a newer page); finding any one of them is a hit.
+    """
+    by_text: dict[str, list[str]] = {}
+    for e in entries:
+        by_text.setdefault(" ".join(e.question.split()), []).append(e.id)
     ids = []
     for q in questions:
-        row = []
+        row: list[str] = []
         for text in q.expected:
-            entry_id = by_text.get(" ".join(text.split()))
-            if entry_id is None:
+            entry_ids = by_text.get(" ".join(text.split()))
+            if entry_ids is None:
                 raise InputFileError(f"expected question {text!r} is not in the knowledge base (the expected "
                                      f"column must hold exact FAQ question texts, joined by ' || ')",
                                      file=source, line=q.line)
-            row.append(entry_id)
+            row.extend(i for i in entry_ids if i not in row)
         ids.append(row)
     return ids
 
@@ -222,6 +237,14 @@ class Evaluation:
                                                answered=("answered", "mean"), correct=("correct", "mean"))
 
 
+def combine(evaluations: Iterable[Evaluation]) -> Evaluation:
+    """One :class:`Evaluation` over the questions of several (e.g. each project against its own
+    knowledge base): the rows concatenated, the metrics recomputed over all of them."""
+    frames = [ev.rows for ev in evaluations]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS)
+    return Evaluation(_metrics(frame), frame)
+
+
 def _one_line(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -255,7 +278,9 @@ def evaluate(retriever: Searcher, questions: Iterable[EvalQuestion] | Iterable[M
     -------
     Evaluation
         An empty ``questions`` gives ``n == 0`` and ``None`` metrics. The rows' ``query`` is
-        the question as given (not the cleaned text).
+        the question as given (not the cleaned text), redacted with
+        :func:`assistant.redaction.redact` (it is searched unredacted), so ``eval`` output and
+        ``.rows`` show no personal data or secret.
 
     Raises
     ------
@@ -281,9 +306,10 @@ def evaluate(retriever: Searcher, questions: Iterable[EvalQuestion] | Iterable[M
         answered = result.answered
         correct = (answered and rank == 1) if q.answerable else not answered
         rows.append({
-            "line": q.line, "query": q.query, "kind": q.kind, "expected": SEPARATOR.join(q.expected),
+            "line": q.line, "query": redact(q.query), "kind": q.kind, "expected": SEPARATOR.join(q.expected),
             "expected_ids": ids, "answerable": q.answerable, "got": best.entry.question if best else None,
             "got_id": best.entry.id if best else None, "score": best.score if best else 0.0,
+            "confidence": float(best.confidence) if best else 0.0,
             "answered": answered, "rank": rank, "correct": correct, "latency_ms": ms,
         })
     frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
@@ -311,3 +337,56 @@ def _metrics(frame: pd.DataFrame) -> dict[str, Any]:
         "p50_ms": float(np.percentile(lat, 50)) if len(lat) else None,
         "p99_ms": float(np.percentile(lat, 99)) if len(lat) else None,
     }
+
+
+def reliability_table(rows: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+    """Predicted vs observed accuracy of the best match, per confidence bin.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        :attr:`Evaluation.rows` (columns ``confidence``, ``answerable``, ``rank``); several
+        evaluations may be concatenated.
+    bins : int, default 5
+        Equal-width bins over [0, 1]; the last one includes 1.
+
+    Returns
+    -------
+    DataFrame
+        One row per bin, index ``"0.00-0.20"`` ..., columns ``n`` (questions whose best match's
+        confidence falls in the bin), ``confidence`` (their mean confidence: the predicted
+        accuracy), ``accuracy`` (the share whose best match is right: an answerable question
+        with a right entry ranked first; an out-of-scope question's best match is never right)
+        and ``gap`` (accuracy - confidence). Empty bins have ``n`` 0 and NaN values.
+
+    Raises
+    ------
+    ValueError
+        If ``bins < 1``.
+    """
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    conf = rows["confidence"].to_numpy(dtype=float)
+    right = (rows["answerable"].astype(bool) & (rows["rank"] == 1)).to_numpy(dtype=float)
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        mask = which == b
+        n = int(mask.sum())
+        c = float(conf[mask].mean()) if n else float("nan")
+        a = float(right[mask].mean()) if n else float("nan")
+        out.append({"bin": f"{b / bins:.2f}-{(b + 1) / bins:.2f}", "n": n, "confidence": c, "accuracy": a,
+                    "gap": a - c})
+    return pd.DataFrame(out).set_index("bin")
+
+
+def expected_calibration_error(rows: pd.DataFrame, bins: int = 10) -> float | None:
+    """Expected calibration error of the best match's confidence: the mean of |accuracy - confidence| per bin, weighted by the bin's questions.
+
+    ``rows`` as for :func:`reliability_table`; 0 is perfectly calibrated. ``None`` when ``rows`` is empty.
+    """
+    if not len(rows):
+        return None
+    table = reliability_table(rows, bins)
+    used = table[table["n"] > 0]
+    return float((used["n"] * used["gap"].abs()).sum() / used["n"].sum())

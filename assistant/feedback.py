@@ -24,6 +24,9 @@ Accepted (query, entry) pairs become alternate questions for the retriever::
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
 import os
 import sqlite3
 import time
@@ -33,17 +36,52 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Settings
+from .files import shown_path
 from .problems import FaqAssistantError, InputFileError
 from .redaction import redact
 from .tickets import clean_ticket
 
-__all__ = ["FeedbackStore", "VERDICTS", "COLUMNS"]
+__all__ = ["FeedbackStore", "VERDICTS", "COLUMNS", "MAX_RANK"]
 
 #: Allowed values of ``verdict``.
 VERDICTS = ("accepted", "dismissed")
 #: Columns of :meth:`FeedbackStore.to_frame`, in order.
 COLUMNS = ["id", "created_at", "verdict", "query", "entry_id", "question", "rank", "score", "confidence",
            "ticket", "origin"]
+
+#: Largest ``rank`` :meth:`FeedbackStore.record` accepts.
+MAX_RANK = 1_000_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _checked_rank(rank: object) -> int | None:
+    """``rank`` as an int in 1..MAX_RANK (bool and float refused), or None."""
+    if rank is None:
+        return None
+    if isinstance(rank, bool) or not hasattr(type(rank), "__index__"):
+        raise FaqAssistantError(f"rank must be a whole number from 1 to {MAX_RANK:,} or None, got "
+                                f"{type(rank).__name__} {_short(rank)}")
+    value = operator.index(rank)
+    if not 1 <= value <= MAX_RANK:
+        raise FaqAssistantError(f"rank must be from 1 to {MAX_RANK:,} (the suggestion's 1-based rank), got {_short(value)}")
+    return value
+
+
+def _checked_number(name: str, value: object) -> float | None:
+    """``value`` as a finite float, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise FaqAssistantError(f"{name} must be a number or None, got {type(value).__name__} {_short(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise FaqAssistantError(f"{name} must be a finite number, got {number}")
+    return number
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -79,17 +117,24 @@ class FeedbackStore:
     Raises
     ------
     OSError
-        If the parent folder cannot be created.
+        If the parent folder cannot be created (no permission).
     sqlite3.OperationalError
         If the file cannot be opened (a folder, no permission) or stays locked past ``timeout``.
     InputFileError
         If ``path`` exists but is not a SQLite database (``"<path>: cannot open the feedback
-        database: file is not a database"``).
+        database: file is not a database"``), or a file stands where one of its parent folders
+        should be. A database whose pages are corrupt raises it (naming the path) on first use.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 30.0):
         self.path = Path(path).expanduser() if path is not None else Settings.from_env().feedback_db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):  # a file where a folder of the path should be
+            blocker = next((p for p in [self.path.parent, *self.path.parent.parents] if p.exists() and not p.is_dir()),
+                           self.path.parent)
+            raise InputFileError(f"cannot create the feedback database: {shown_path(blocker)} is a file, not a "
+                                 "folder (choose another path)", file=shown_path(self.path)) from None
         self.timeout = timeout
         # isolation_level=None: autocommit, each INSERT is its own transaction (committed on return).
         try:
@@ -130,7 +175,20 @@ class FeedbackStore:
         self._conn.close()
 
     def __len__(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+        return int(self._read(lambda: self._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]))
+
+    def _read(self, query):
+        """Run ``query()``; a corrupt database ("database disk image is malformed") is an error naming the file."""
+        try:
+            try:
+                return query()
+            except pd.errors.DatabaseError as exc:  # pandas wraps the sqlite3 error
+                raise exc.__cause__ if isinstance(exc.__cause__, sqlite3.Error) else exc
+        except sqlite3.OperationalError as exc:
+            raise sqlite3.OperationalError(f"{self.path}: cannot read the feedback database: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise InputFileError(f"cannot read the feedback database: {exc} (restore it from a backup or move it "
+                                 "away to start a new one)", file=shown_path(self.path)) from exc
 
     def record(
         self,
@@ -166,25 +224,42 @@ class FeedbackStore:
         Raises
         ------
         FaqAssistantError
-            (a ``ValueError``) If ``verdict`` is not one of :data:`VERDICTS`, or ``query`` or
-            ``entry_id`` is empty.
+            (a ``ValueError``) Naming the argument: ``verdict`` not one of :data:`VERDICTS`;
+            ``query``, ``entry_id`` or ``origin`` not text or empty; ``question`` or ``ticket`` not
+            text; ``rank`` not an integer from 1 to :data:`MAX_RANK`; ``score`` or ``confidence``
+            not a finite number.
+        InputFileError
+            If the database is corrupt (the message names its path).
         sqlite3.OperationalError
             If the row cannot be written (read-only file, disk full, locked past ``timeout``).
         """
-        if verdict not in VERDICTS:
-            raise FaqAssistantError(f"verdict must be 'accepted' or 'dismissed', got {verdict!r}")
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(verdict, str) or verdict not in VERDICTS:
+            raise FaqAssistantError(f"verdict must be 'accepted' or 'dismissed', got {_short(verdict)}")
+        for name, value in (("query", query), ("entry_id", entry_id), ("origin", origin)):
+            if not isinstance(value, str):
+                raise FaqAssistantError(f"{name} must be text (str), got {type(value).__name__} {_short(value)}")
+        if not query.strip():
             raise FaqAssistantError("query is empty: feedback needs the query the entry was suggested for")
-        if not isinstance(entry_id, str) or not entry_id.strip():
+        if not entry_id.strip():
             raise FaqAssistantError("entry_id is empty: feedback needs the FAQ entry's id")
+        if not origin.strip():
+            raise FaqAssistantError("origin is empty: name what wrote the row (e.g. 'console')")
+        for name, value in (("question", question), ("ticket", ticket)):
+            if value is not None and not isinstance(value, str):
+                raise FaqAssistantError(f"{name} must be text (str) or None, got {type(value).__name__} {_short(value)}")
+        rank = _checked_rank(rank)
+        score, confidence = _checked_number("score", score), _checked_number("confidence", confidence)
         def utf8(text: str | None) -> str | None:  # a lone surrogate cannot be stored as UTF-8
             return None if text is None else text.encode("utf-8", "replace").decode("utf-8")
 
         try:
-            cur = self._insert(verdict, utf8(redact(query.strip())), entry_id, utf8(question), rank, score,
-                               confidence, None if ticket is None else utf8(redact(ticket)), origin)
+            cur = self._insert(verdict, utf8(redact(query.strip())), utf8(entry_id), utf8(question), rank, score,
+                               confidence, None if ticket is None else utf8(redact(ticket)), utf8(origin))
         except sqlite3.OperationalError as exc:  # read-only file, disk full ...
             raise sqlite3.OperationalError(f"{self.path}: cannot save feedback: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
+            raise InputFileError(f"cannot save feedback: {exc} (restore the database from a backup or move it "
+                                 "away to start a new one)", file=shown_path(self.path)) from exc
         return int(cur.lastrowid)
 
     def _insert(self, verdict, query, entry_id, question, rank, score, confidence, ticket, origin):
@@ -212,7 +287,7 @@ class FeedbackStore:
         are numbers (floats with NaN once any row lacks them); ``question`` and ``ticket`` are
         missing (``None``/NaN) where they were not given.
         """
-        df = pd.read_sql_query(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id", self._conn)
+        df = self._read(lambda: pd.read_sql_query(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id", self._conn))
         df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
         return df
 
@@ -226,7 +301,8 @@ class FeedbackStore:
         Entries are in first-feedback order, queries in first-seen order.
         """
         votes: dict[tuple[str, str], list] = {}
-        for entry_id, query, verdict in self._conn.execute("SELECT entry_id, query, verdict FROM feedback ORDER BY id"):
+        rows = self._read(lambda: self._conn.execute("SELECT entry_id, query, verdict FROM feedback ORDER BY id").fetchall())
+        for entry_id, query, verdict in rows:
             key = (entry_id, " ".join(query.split()).casefold())
             v = votes.setdefault(key, [query, 0])
             v[1] += 1 if verdict == "accepted" else -1

@@ -10,22 +10,21 @@ base a command uses (``FAQ_ASSISTANT_KB``) is :mod:`assistant.config`'s business
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import yaml
 
 from .entries import FaqEntry
 from .files import compose_yaml, load_yaml, parse_error_problem, read_text, shown_path
-from .parsing import FolderSettings, parse_file
 from .problems import KnowledgeBaseError, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["KnowledgeBase", "default_kb_path", "find_faq_files", "FAQ_SUFFIXES", "FRAME_COLUMNS",
-           "ALTERNATES_SUFFIXES"]
+           "ALTERNATES_SUFFIXES", "PageRecord"]
 
 FAQ_SUFFIXES = (".md", ".mdx", ".markdown")
 
@@ -58,7 +57,7 @@ def find_faq_files(root: Path) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
 
     def unreadable(path: str, why: str) -> None:
-        problems.append(Problem(Path(path).relative_to(root).as_posix() if path != str(root) else str(root),
+        problems.append(Problem(shown_path(Path(path).relative_to(root).as_posix() if path != str(root) else root),
                                 None, "error", "unreadable", why))
 
     for folder, _dirs, names in os.walk(root, onerror=lambda e: unreadable(e.filename, f"cannot list folder: {e.strerror}")):
@@ -70,10 +69,32 @@ def find_faq_files(root: Path) -> tuple[list[Path], list[Problem]]:
                 if path.is_file():
                     files.append(path)
                 else:
-                    unreadable(str(path), "not a regular file (a link that leads nowhere?)")
+                    unreadable(str(path), _not_regular(path))
             except OSError as exc:
                 unreadable(str(path), f"cannot read file: {exc.strerror or exc}")
     return sorted(files), problems
+
+
+def _not_regular(path: Path) -> str:
+    """Why ``path`` (not a regular file) cannot be read as a page: a FIFO, a device, a broken or looping link."""
+    import errno
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "not a regular file: a symbolic link loop"
+        return "not a regular file: a symbolic link that leads nowhere"
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a file")
+    return f"not a regular file: {kind} (skipped)"
+
+
+def _none_readable(problems: list[Problem]) -> str:
+    """"no FAQ file could be read: 3 unreadable (a.md: why; b.md: why; ...)"."""
+    shown = "; ".join(f"{p.file}: {p.message}" for p in problems[:3]) + ("; ..." if len(problems) > 3 else "")
+    return f"no FAQ file could be read: {len(problems)} unreadable ({shown})"
 
 
 class KnowledgeBase:
@@ -95,10 +116,21 @@ class KnowledgeBase:
         self.problems: list[Problem] = list(problems)
         self.root = root
         self._by_id = {e.id: e for e in self.entries}
+        #: page path -> PageRecord, filled by :meth:`load` (empty for a knowledge base built from entries)
+        self.pages: dict[str, PageRecord] = {}
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "KnowledgeBase":
+    def load(cls, path: str | Path | None = None, *, reuse: Mapping[str, PageRecord] | None = None,
+             jobs: int | None = None, on_page: Callable[[], object] | None = None) -> "KnowledgeBase":
         """Load every ``.md``/``.mdx``/``.markdown`` file under ``path`` (default: the bundled KB).
+
+        ``reuse`` maps a page's path (relative to the folder, POSIX) to its :class:`PageRecord`
+        from an earlier load (``kb.pages``, saved by :mod:`assistant.index`): such a page is not
+        parsed again (the caller vouches that it, its alternates file and the ``.faq.yaml``
+        files are unchanged). ``jobs`` processes parse the other pages (default: one per CPU
+        core when there are more than :data:`PARALLEL_MIN_PAGES` of them; 1 parses in this process).
+        ``on_page()`` is called after each page parsed (a progress bar's ``update``).
+        ``kb.pages`` holds every page's record, in file order.
 
         Raises
         ------
@@ -116,21 +148,36 @@ class KnowledgeBase:
         else:
             files, problems = find_faq_files(root)
             base = root
+        if not files and problems:  # every markdown file is a FIFO, a device, a broken or looping link ...
+            raise KnowledgeBaseError(_none_readable(problems), file=shown_path(root))
         if not files:
             raise KnowledgeBaseError("no FAQ markdown files (*.md, *.mdx, *.markdown) found", file=shown_path(root))
         entries: list[FaqEntry] = []
         doc_ids: set[str] = set()
+        from .parsing import FolderSettings  # the parser is imported only when pages are read (not from an index)
+
         folder_settings = FolderSettings(base)  # .faq.yaml overrides (see assistant.parsing.settings)
+        pages: dict[str, PageRecord] = {}
+        todo: list[tuple[Path, Path, str, dict]] = []
         for f in files:
-            rel = f.relative_to(base).as_posix()
+            rel = shown_path(f.relative_to(base).as_posix())  # a non-UTF-8 name: printable, encodable id
             doc_id = rel[: -len(f.suffix)]
             if doc_id in doc_ids:  # faq.md beside faq.mdx: the second keeps its suffix
                 doc_id = rel
             doc_ids.add(doc_id)
-            page = parse_file(f, base, doc_id=doc_id, settings=folder_settings.for_file(f))
-            problems.extend(_add_alternates_file(f, base, page.entries))
-            entries.extend(page.entries)
-            problems.extend(page.problems)
+            record = (reuse or {}).get(rel)
+            if record is not None and record.doc_id == doc_id:
+                pages[rel] = record
+            else:
+                pages[rel] = None  # type: ignore[assignment]  # parsed below, keeps file order
+                todo.append((f, base, doc_id, folder_settings.for_file(f)))
+        for record in _parse_pages(todo, jobs):
+            pages[record.file] = record
+            if on_page is not None:
+                on_page()
+        for record in pages.values():
+            problems.extend(record.problems)
+            entries.extend(record.entries)
         problems[:0] = folder_settings.problems
         seen: set[str] = set()
         for e in entries:
@@ -139,7 +186,9 @@ class KnowledgeBase:
             seen.add(e.id)
         if not entries:
             problems.append(Problem(str(root), None, "warning", "no-entries", "no question headings found in any file"))
-        return cls(entries, problems, base)
+        kb = cls(entries, problems, base)
+        kb.pages = pages
+        return kb
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -191,6 +240,44 @@ class KnowledgeBase:
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
 
+#: Pages to parse from which :meth:`KnowledgeBase.load` uses several processes by default.
+PARALLEL_MIN_PAGES = 200
+
+
+@dataclass
+class PageRecord:
+    """One parsed page: ``file`` (path relative to the folder), its ``doc_id``, its entries (alternate
+    questions from its alternates file included) and its problems (the alternates file's first)."""
+
+    file: str
+    doc_id: str
+    entries: list[FaqEntry]
+    problems: list[Problem]
+
+
+def _parse_page(job: tuple[Path, Path, str, dict]) -> PageRecord:
+    from .parsing import parse_file
+
+    f, base, doc_id, settings = job
+    page = parse_file(f, base, doc_id=doc_id, settings=settings)
+    problems = _add_alternates_file(f, base, page.entries)
+    return PageRecord(shown_path(f.relative_to(base).as_posix()), doc_id, page.entries, problems + page.problems)
+
+
+def _parse_pages(todo: list[tuple[Path, Path, str, dict]], jobs: int | None) -> Iterator[PageRecord]:
+    """Parse the pages of ``todo``, in order; in ``jobs`` processes when worth it (see :meth:`KnowledgeBase.load`)."""
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if len(todo) > PARALLEL_MIN_PAGES else 1
+    jobs = max(1, min(jobs, len(todo)))
+    if jobs == 1:
+        yield from map(_parse_page, todo)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs) as pool:
+        yield from pool.map(_parse_page, todo, chunksize=max(1, len(todo) // (jobs * 8)))
+
+
 #: Suffixes of the alternate-questions file beside a page: ``faq.md`` -> ``faq.alternates.yaml``.
 ALTERNATES_SUFFIXES = (".alternates.yaml", ".alternates.yml")
 
@@ -210,7 +297,7 @@ def _add_alternates_file(page: Path, base: Path, entries: list[FaqEntry]) -> lis
             break
     else:
         return []
-    rel = path.relative_to(base).as_posix()
+    rel = shown_path(path.relative_to(base).as_posix())
     try:
         text, problems = read_text(path, rel)
     except OSError as exc:

@@ -8,13 +8,40 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .entries import FaqEntry
 
-__all__ = ["Match", "SearchResult"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Match", "SearchResult", "ConfidenceWords", "confidence_words"]
+
+
+class ConfidenceWords(NamedTuple):
+    """How a confidence reads: ``level`` (``"high"``, ``"medium"``, ``"low"``, ``"very low"``) for
+    colours, ``text`` for people: ``"Likely answer"``, ``"Possible"`` or ``"No answer in the FAQ"``."""
+
+    level: str
+    text: str
+
+
+#: (lowest confidence, level, words), highest first: the one mapping every view uses.
+#: 0.5 is the retriever's answering threshold: below it the retriever abstains, so the words say
+#: the FAQ has no answer (the match is only the closest candidate).
+CONFIDENCE_BANDS = ((0.75, "high", "Likely answer"), (0.5, "medium", "Possible"),
+                    (0.3, "low", "No answer in the FAQ"), (0.0, "very low", "No answer in the FAQ"))
+
+
+def confidence_words(confidence: float) -> ConfidenceWords:
+    """Words and a level for a match's ``confidence`` (0..1; 0.5 is the retriever's answering
+    threshold). The one place the console's words and colours come from, so recalibrating the
+    confidence never touches a view: ``confidence_words(0.8)`` -> ``("high", "Likely answer")``."""
+    c = float(confidence)
+    for floor, level, text in CONFIDENCE_BANDS:
+        if c >= floor:
+            return ConfidenceWords(level, text)
+    return ConfidenceWords(*CONFIDENCE_BANDS[-1][1:])
 
 
 @dataclass
@@ -85,6 +112,8 @@ class SearchResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per match: rank, id, question, score, confidence, source, line, url."""
+        import pandas as pd  # only a caller that wants a frame pays for pandas
+
         cols = ["rank", "id", "question", "score", "confidence", "source", "line", "url"]
         return pd.DataFrame(
             [{"rank": m.rank, **{k: v for k, v in m.to_dict().items() if k in cols}} for m in self.matches],

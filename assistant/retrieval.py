@@ -34,12 +34,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
+import numpy as np  # scipy, scikit-learn and pandas are imported where used: a saved index answers without them
 
+from . import retriever_state
 from .analysis import Analyzer, normalize_text
 from .entries import FaqEntry
 from .files import parse_error_problem, shown_path
@@ -48,6 +45,8 @@ from .results import Match, SearchResult
 from .synonyms import SYNONYMS_FILE, load_synonyms
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .knowledge_base import KnowledgeBase
 
 __all__ = ["TfidfRetriever", "MAX_QUERY_CHARS", "MAX_PAGE_TERMS"]
@@ -148,7 +147,7 @@ class TfidfRetriever:
                                               f"which is not in the knowledge base; ignored"))
                 continue
             # Read like a query (capped); a ticket-shaped alternate is cleaned by the caller.
-            extra[entry_id] = [self.query_text(str(t)) for t in ([texts] if isinstance(texts, str) else texts)]
+            extra[entry_id] = [self.query_text(t) for t in retriever_state.check_alternates(entry_id, texts)]
         rows: list[tuple[int, str]] = []
         for i, e in enumerate(self.entries_):
             rows.append((i, e.question))  # every entry has a row, even a question of only punctuation
@@ -200,7 +199,14 @@ class TfidfRetriever:
             (a ``ValueError``) If an explicit ``synonyms`` file is invalid.
         OSError
             If an explicit ``synonyms`` file cannot be read.
+        TypeError, ValueError
+            ``kb`` not a KnowledgeBase, an ``alternates`` value not a list of str; ``threshold`` or ``min_margin`` not in [0, 1].
         """
+        import scipy.sparse as sp
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
+        retriever_state.check_fit_args(self, kb)
         self.entries_ = list(kb)
         if not self.entries_:
             raise KnowledgeBaseError("cannot fit a retriever on an empty knowledge base (no FAQ entries were found)")
@@ -277,10 +283,28 @@ class TfidfRetriever:
         self.matrix_ = sp.csr_matrix(sp.diags(1 / norms) @ matrix)
         # Dense copy for fast column gathers when it is small (the bundled KB: ~100 KB).
         self._dense = self.matrix_.toarray() if matrix.shape[0] * matrix.shape[1] <= 4_000_000 else None
-        self._csc = self.matrix_.tocsc()
+        csc = self.matrix_.tocsc()  # CSR -> CSC keeps each column's rows sorted (csc_values needs it)
+        self._csc = (csc.indptr, csc.indices, csc.data)  # plain arrays: searching needs only numpy
         self._rows = rows
         self._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         return self
+
+    # -- saving and loading (assistant.index; the code is in assistant.retriever_state) --
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The fitted retriever as ``(params: JSON-able dict, arrays: {name: 1-D numpy array})``, no pickle.
+
+        Every fitted attribute is in it (a new one goes in :mod:`assistant.retriever_state`: the layout).
+        """
+        return retriever_state.to_state(self)
+
+    @classmethod
+    def from_state(cls, params: Mapping, arrays: Mapping[str, np.ndarray], kb: KnowledgeBase) -> "TfidfRetriever":
+        """The retriever :meth:`to_state` saved, on the knowledge base it was fitted on: same matches, same scores.
+        Raises ``ValueError`` if ``kb``'s entry ids differ or the state is incomplete or inconsistent."""
+        return retriever_state.from_state(cls, params, arrays, kb)
+
+    __getattr__ = retriever_state.lazy_attribute  # matrix_, vocabulary_ of a retriever read back: built on first use
 
     # -- querying --
 
@@ -359,8 +383,10 @@ class TfidfRetriever:
         A monotone rescaling of the score (power curve through (0, 0), (threshold, 0.5), (1, 1)):
         0.5 means the score is exactly at the answering threshold, above 0.5 the retriever would
         answer with it, and it rises towards 1 as the query and the phrasing coincide. It ranks
-        matches exactly like the score; it is not a calibrated probability.
+        matches exactly like the score; it is not a calibrated probability. Raises ``ValueError``
+        if ``score`` is not a number (NaN included) or ``threshold`` is not in [0, 1].
         """
+        retriever_state.check_score(score, self.threshold)
         if score <= 0:
             return 0.0
         t = min(max(self.threshold, 1e-6), 1 - 1e-6)
@@ -378,7 +404,7 @@ class TfidfRetriever:
         if self._dense is not None:
             row_scores = self._dense[:, cols] @ vals
         else:
-            row_scores = np.asarray(self._csc[:, cols] @ vals).ravel()
+            row_scores = retriever_state.csc_dot(self._csc, cols, vals, len(self._rows))
         row_scores = np.clip(row_scores / qnorm, 0.0, 1.0)
         return np.maximum.reduceat(row_scores, self._starts), row_scores, (cols, vals, labels, qnorm)
 
@@ -406,16 +432,13 @@ class TfidfRetriever:
 
         Raises
         ------
-        ValueError
-            If ``query`` is empty or whitespace only, or ``top_k < 1``.
+        TypeError, ValueError
+            ``query`` not a str, ``top_k`` not an int (None, "3", 2.5, NaN); ``query`` empty, ``top_k < 1``.
         RuntimeError
             If the retriever is not fitted.
         """
         self._check_fitted()
-        if not isinstance(query, str) or not query.strip():
-            raise ValueError("query is empty: type a question or paste a ticket")
-        if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        retriever_state.check_search_args(query, top_k)
         scores, row_scores, (cols, vals, labels, qnorm) = self._scores(query)
         k = min(top_k, len(self.entries_))
         order = np.argsort(-scores, kind="stable")
@@ -440,7 +463,7 @@ class TfidfRetriever:
         if self._dense is not None:
             parts = self._dense[row, cols] * vals / qnorm
         else:
-            parts = np.asarray(self._csc[row, cols].toarray()).ravel() * vals / qnorm
+            parts = retriever_state.csc_values(self._csc, row, cols) * vals / qnorm
         out: dict[str, float] = {}
         for lab, p in zip(labels, parts):
             if p > 0:
@@ -454,6 +477,8 @@ class TfidfRetriever:
         matched, two words for a bigram), ``contribution`` (its share of the score; the column sums to the
         entry's score), sorted by contribution. Raises ``KeyError`` for an unknown entry id.
         """
+        import pandas as pd
+
         self._check_fitted()
         idx = next((i for i, e in enumerate(self.entries_) if e.id == entry_id), None)
         if idx is None:

@@ -46,6 +46,10 @@ from tqdm import tqdm
 from .files import shown_path
 from .problems import Problem, TicketsError
 from .redaction import redact
+from .ticket_inputs import COMPRESSED as _COMPRESSED
+from .ticket_inputs import check_regular_file as _check_regular_file
+from .ticket_inputs import check_text_type as _check_text_type
+from .ticket_inputs import looks_binary as _looks_binary
 
 __all__ = [
     "TicketReader", "read_tickets", "tickets_from_frame", "choose_text_columns", "CSV_SUFFIXES",
@@ -333,7 +337,6 @@ def tickets_from_frame(frame: pd.DataFrame, text_columns: Sequence[str] | None =
 
 # --- files ------------------------------------------------------------------------------------------
 
-
 class TicketReader:
     """Read a tickets file in chunks: ``for chunk in TicketReader(path): ...``.
 
@@ -385,8 +388,7 @@ class TicketReader:
         self.progress = progress
         self.bad_rows: list[Problem] = []
         self.file = shown_path(self.path)
-        if not self.path.is_file():
-            raise TicketsError("no such tickets file", file=self.file)
+        _check_regular_file(self.path, self.file)
         suffix = self.path.suffix.lower()
         if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
             kind = f"a {suffix} file" if suffix else "a file without a suffix"
@@ -396,6 +398,10 @@ class TicketReader:
             head = fh.read(4096)
         if not head:
             raise TicketsError("the file is empty (expected a CSV header row)", file=self.file)
+        for magic, kind, fix in _COMPRESSED:
+            if head.startswith(magic):
+                raise TicketsError(f"the file is {kind}-compressed, not CSV or Parquet text; {fix} it first",
+                                   file=self.file)
         self.format = "parquet" if head[:4] == b"PAR1" or suffix in PARQUET_SUFFIXES else "csv"
         if self.format == "parquet":
             import pyarrow.parquet as pq
@@ -405,11 +411,17 @@ class TicketReader:
             except Exception as exc:  # pyarrow raises several types for a broken file
                 raise TicketsError(f"not a readable Parquet file ({exc})", file=self.file) from None
             self.columns = list(self._parquet.schema_arrow.names)
+            self._schema = self._parquet.schema_arrow
         else:
+            if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+                raise TicketsError("the file is UTF-32; export it as UTF-8 CSV", file=self.file)
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 raise TicketsError("the file is UTF-16; export it as UTF-8 CSV", file=self.file)
             if head.startswith(b"PK\x03\x04"):
                 raise TicketsError("looks like a spreadsheet (.xlsx), not CSV; export it as CSV", file=self.file)
+            if _looks_binary(head):
+                raise TicketsError("the file holds binary data, not CSV text (export the tickets as UTF-8 CSV "
+                                   "or Parquet)", file=self.file)
             first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
             self.delimiter = max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
             with open(self.path, "rb") as fh:
@@ -419,6 +431,9 @@ class TicketReader:
             self.columns = [c.strip() for c in header[1]]
         self._idx = choose_text_columns(self.columns, text_columns, file=self.file)
         self.text_columns = [self.columns[i] for i in self._idx]
+        if self.format == "parquet":
+            for i in self._idx:
+                _check_text_type(self._schema.field(i), self.file)
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         if self.format == "parquet":  # only the text columns are read, in order

@@ -9,7 +9,9 @@ are broken the way real exports are (UTF-8 BOM, stray carriage returns, an empty
 without text, a Windows-1252 byte, a pasted log far over the size limit).
 
 Every ticket, name, address, number and token here is invented. Deterministic: the same seed
-gives the same bytes. Run ``python data/make_sample_tickets.py`` to regenerate.
+gives the same bytes. Run ``python data/make_sample_tickets.py`` to regenerate, or
+``python data/make_sample_tickets.py --rows 1000000 --out tickets.csv`` for a big clean file of the
+same topics (``bench/coverage.py`` uses :func:`write_many`).
 """
 
 from __future__ import annotations
@@ -259,10 +261,61 @@ def render(rows: list[list[str]], seed: int = SEED) -> bytes:
     return b"\xef\xbb\xbf" + b"\r\n".join(out) + b"\r\n"
 
 
-def main() -> None:
+def iter_rows(n: int, seed: int = SEED):
+    """``n`` clean ticket rows (no header, no broken rows) of the same topics and noise, for benchmarks.
+
+    Row ``i`` gets ticket id ``T-<i>``; covered and gap topics are drawn in the proportions of the
+    sample (12 covered topics of 14 tickets, 8 gap topics of 12). Deterministic for a ``seed``.
+    """
+    rng = random.Random(seed)
+    topics = [t for t in COVERED for _ in range(14)] + [t for t in GAPS for _ in range(12)]
+    start = datetime(2025, 1, 1, 0, 0)
+    for i in range(1, n + 1):
+        topic = rng.choice(topics)
+        subjects, sentences = COVERED.get(topic) or GAPS[topic]
+        subject, body = _ticket(rng, subjects, sentences)
+        created = start + timedelta(seconds=97 * i)
+        yield [f"T-{i}", created.strftime("%Y-%m-%d %H:%M"), rng.choice(["email", "web", "chat"]), subject, body]
+
+
+def write_many(path: Path, n: int, seed: int = SEED, chunk: int = 50_000) -> Path:
+    """Write ``n`` tickets of :func:`iter_rows` to ``path`` (``.csv``, or Parquet for ``.parquet``), in chunks."""
+    header = ["ticket_id", "created_at", "channel", "subject", "body"]
+    rows = iter_rows(n, seed)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with pq.ParquetWriter(path, pa.schema([(h, pa.string()) for h in header])) as writer:
+            while True:
+                block = [r for _, r in zip(range(chunk), rows)]
+                if not block:
+                    break
+                writer.write_table(pa.Table.from_pylist([dict(zip(header, r)) for r in block]))
+        return path
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write data/sample_tickets.csv, or --rows N generated tickets.")
+    parser.add_argument("--rows", type=int, help="write this many clean generated tickets instead of the sample")
+    parser.add_argument("--out", type=Path, help="where to write them (.csv or .parquet; default: the sample path)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    if args.rows is not None:
+        out = write_many(args.out or Path("tickets.csv"), args.rows, args.seed)
+        print(f"wrote {out} ({args.rows:,} tickets, {out.stat().st_size:,} bytes)")
+        return
     data = render(make_rows())
-    OUT.write_bytes(data)
-    print(f"wrote {OUT} ({len(data):,} bytes)")
+    out = args.out or OUT
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data):,} bytes)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,19 @@ def _require(flag: str) -> bool:
     return os.environ.get(flag, "") not in ("", "0")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _index_dir(tmp_path_factory) -> Path:
+    """Saved indexes (assistant.index) of the whole run go to a temporary folder, never ~/.cache."""
+    folder = tmp_path_factory.mktemp("index")
+    old = os.environ.get("FAQ_ASSISTANT_INDEX_DIR")
+    os.environ["FAQ_ASSISTANT_INDEX_DIR"] = str(folder)  # subprocesses inherit it
+    yield folder
+    if old is None:
+        os.environ.pop("FAQ_ASSISTANT_INDEX_DIR", None)
+    else:
+        os.environ["FAQ_ASSISTANT_INDEX_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """``../shared``: fails when FAQ_ASSISTANT_REQUIRE_SHARED=1 (CI) and it is missing, else skips."""

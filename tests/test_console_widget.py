@@ -11,7 +11,9 @@ from html_checks import assert_inert
 from assistant import KnowledgeBase, TfidfRetriever
 from assistant.feedback import FeedbackStore
 from assistant.rendering import escape
+from assistant.results import ConfidenceWords, confidence_words
 from assistant.widgets import SupportConsole, build_console
+from assistant.widgets.console import MAX_QUESTIONS_SHOWN
 
 
 HOSTILE_KB = Path(__file__).parent / "fixtures" / "hostile-kb"
@@ -46,59 +48,91 @@ def _walk(w):
         yield from _walk(c)
 
 
+def _enter(box) -> None:
+    """What the browser sends when Enter is pressed in a Text box."""
+    box._handle_custom_msg({"event": "submit"}, [])
+
+
 def test_enter_in_the_question_box_searches(console):
-    # continuous_update=False: the value reaches the kernel when the user presses Enter.
     console.search_box.value = "is dns verification needed before I can enable sso"
+    assert console.result is None  # typing (or clicking away) does not search: only Enter or the button
+    _enter(console.search_box)
     assert console.result is not None and console.result.answered
-    first = console.search_cards[0]
-    assert first.match.entry.question == DNS
-    assert DNS in first.header.value and "Confidence" in first.header.value
-    assert "clears the threshold" in first.header.value
-    assert first.bar.value == pytest.approx(first.match.confidence) and first.bar.description == "Confidence"
-    assert "You must verify a domain before using it with an SSO connection." in first.answer.value
-    assert "security/single-sign-on/enforcement-faqs.md:19" in first.source.value
-    assert "Why this matched" in first.source.value and first.match.terms
-    assert all(f"<code>{escape(t)}</code>" in first.source.value for t in first.match.terms)
-    assert "Answered" in console.search_status.value
-    assert len(console.search_results.children) == 3
+    first = console.cards[0]
+    assert first.match.entry.question == DNS and first.kind == "answer"
+    words = confidence_words(first.match.confidence)
+    assert f"{words.text} ({round(100 * first.match.confidence)}%)" in first.header.value
+    assert f"faq-level-{words.level.replace(' ', '-')}" in first.header.value
+    assert "You must verify a domain before using it with an SSO connection." in first.header.value
+    assert "security/single-sign-on/enforcement-faqs.md:19" in first.header.value
+    assert "Why this matched" in first.header.value and first.match.terms
+    assert all(escape(t) in first.header.value for t in first.match.terms)
+    assert "Answer found" in console.status.value
+    assert len(console.results.children) == 1 and len(console.cards) == 3
+
+
+def test_leaving_the_question_box_without_enter_does_not_search(console):
+    console.search_box.value = "dns verification for sso"
+    console.search_box.value = "dns verification for sso, edited"  # each keystroke, then focus moves away
+    assert console.result is None and console.cards == []
+    console.search_box._handle_custom_msg({"event": "blur"}, [])
+    assert console.result is None
 
 
 def test_search_button_searches_the_box(console):
-    console.search_box.value = ""
     console.search_box.value = CLI
-    console.search("placeholder that is replaced")
     console.search_button.click()
     assert console.result.query == CLI
-    assert console.search_cards[0].match.entry.question == CLI
+    assert console.cards[0].match.entry.question == CLI
 
 
-def test_no_answer_says_so_and_shows_candidates(console):
-    console.search_box.value = "what colour is the office sofa"
+def test_one_answer_per_question_the_rest_also_consider(console):
+    console.search("dns verification for sso")
+    assert [c.kind for c in console.cards] == ["answer", "also", "also"]
+    answer, *others = console.cards
+    assert "faq-card-answer" in answer.box._dom_classes and "Answer</div>" in answer.header.value
+    for c in others:
+        assert "faq-card-also" in c.box._dom_classes and "faq-card-answer" not in c.box._dom_classes
+        assert "Also consider" in c.header.value
+    assert "Also consider:" in _html(console.results)
+    assert "faq-top-accept" in answer.accept._dom_classes  # what the shortcut clicks
+    assert not any("faq-top-accept" in c.accept._dom_classes for c in others)
+
+
+def test_no_answer_says_so_plainly(console):
+    console.search("what colour is the office sofa")
     assert console.result.abstained
-    assert "No FAQ entry answers" in console.search_status.value
-    assert "closest candidates" in console.search_status.value
-    assert len(console.search_cards) == 3
-    assert all("a close candidate, not an answer" in c.header.value for c in console.search_cards)
-    assert all(c.bar.bar_style == "warning" for c in console.search_cards)
+    assert "No answer in the FAQ" in console.status.value
+    assert "No answer in the FAQ" in _html(console.results)
+    assert [c.kind for c in console.cards] == ["candidate"] * 3
+    assert not any("faq-card-answer" in c.box._dom_classes for c in console.cards)
+
+
+def test_confidence_words_come_from_the_one_mapping(console, monkeypatch):
+    from assistant.widgets import cards
+
+    monkeypatch.setattr(cards, "confidence_words", lambda c: ConfidenceWords("high", "Recalibrated words"))
+    console.search("dns verification for sso")
+    assert all("Recalibrated words" in c.header.value for c in console.cards)
 
 
 def test_empty_query_asks_for_one(console):
     console.search_box.value = "   "
-    assert "Type a question first" in console.search_status.value
-    assert console.search_results.children == () and console.result is None
+    _enter(console.search_box)
+    assert "Type a question first" in console.status.value and console.result is None
 
 
 def test_search_feedback_is_stored(console, store):
-    console.search_box.value = "dns verification for sso"
-    card = console.search_cards[0]
+    console.search("dns verification for sso")
+    card = console.cards[0]
     card.accept.click()
     assert card.verdict == "accepted" and card.accept.disabled and not card.dismiss.disabled
     assert "Accepted" in card.state.value
-    console.search_cards[1].dismiss.click()
+    console.cards[1].dismiss.click()
     df = store.to_frame()
     assert df[["query", "entry_id", "verdict", "rank", "origin"]].values.tolist() == [
         ["dns verification for sso", card.match.entry.id, "accepted", 1, "search"],
-        ["dns verification for sso", console.search_cards[1].match.entry.id, "dismissed", 2, "search"],
+        ["dns verification for sso", console.cards[1].match.entry.id, "dismissed", 2, "search"],
     ]
 
 
@@ -116,63 +150,129 @@ def test_ticket_flow_builds_an_editable_draft(console, store):
     console.ticket_box.value = TICKET
     console.analyze_button.click()
     assert len(console.analysis.questions) == 2
-    assert "Found 2 questions" in console.ticket_status.value
-    by_q = {(c.question_no, c.match.entry.question): c for c in console.ticket_cards}
-    assert len(console.ticket_cards) == 6
-    results = _html(console.ticket_results)
+    assert "Found 2 questions" in console.status.value
+    by_q = {(c.question_no, c.match.entry.question): c for c in console.cards}
+    assert len(console.cards) == 6
+    results = _html(console.results)
     assert "Question 1" in results and "Question 2" in results
     assert console.draft.value == "" and "No entry accepted" in console.draft_status.value
 
     by_q[(2, CLI)].accept.click()
     by_q[(1, ENABLE)].accept.click()
     draft = console.draft.value
+    assert draft.startswith("Hi Lee,\n")  # the ticket is signed
     assert draft.index(ENABLE) < draft.index(CLI)  # ticket order, not click order
     assert "Source:" in draft and "> SSO is available" in draft
     assert "Draft built from 2 accepted FAQ entries" in console.draft_status.value
 
     console.draft_format.value = "text"
-    assert console.draft.value.startswith("Hi,") and f"1. {ENABLE}" in console.draft.value
-
-    # The engineer edits the draft: accepting more does not overwrite it.
-    console.draft.value = console.draft.value + "\nPS: call us any time."
-    by_q[(1, ENABLE)].dismiss.click()
-    assert "PS: call us any time." in console.draft.value
-    assert "You edited the draft" in console.draft_status.value
-    console.rebuild_button.click()
-    assert ENABLE not in console.draft.value and CLI in console.draft.value
+    assert console.draft.value.startswith("Hi Lee,") and f"1. {ENABLE}" in console.draft.value
 
     df = store.to_frame()
-    assert df["verdict"].tolist() == ["accepted", "accepted", "dismissed"]
+    assert df["verdict"].tolist() == ["accepted", "accepted"]
     assert set(df["origin"]) == {"ticket"}
     assert df["ticket"].str.contains("[email]", regex=False).all()
     assert not df["ticket"].str.contains("lee@example.com").any()
     assert not df["query"].str.contains("lee@example.com").any()
 
 
-def test_empty_ticket_asks_for_one(console):
-    console.ticket_box.value = ""
-    console.analyze_button.click()
-    assert "Paste a ticket first" in console.ticket_status.value and console.analysis is None
+def test_find_answers_again_keeps_the_edited_draft_and_every_verdict(console):
+    console.analyze(TICKET)
+    by_q = {(c.question_no, c.match.entry.question): c for c in console.cards}
+    by_q[(1, ENABLE)].accept.click()
+    dismissed = next(c for c in console.cards if c.question_no == 2 and c.match.entry.question != CLI)
+    dismissed.dismiss.click()
+    console.draft.value = console.draft.value.replace("Thanks for getting in touch.", "Thanks for writing, Lee!")
+    edited = console.draft.value
+
+    console.analyze(TICKET)  # clicked again
+    assert console.draft.value == edited
+    verdicts = {(c.question_no, c.match.entry.id): c.verdict for c in console.cards}
+    assert verdicts[(1, by_q[(1, ENABLE)].match.entry.id)] == "accepted"
+    assert verdicts[(2, dismissed.match.entry.id)] == "dismissed"
+
+    # A new accepted answer is added to the edited text, before the closing line.
+    cli = next(c for c in console.cards if c.match.entry.question == CLI)
+    cli.accept.click()
+    text = console.draft.value
+    assert "Thanks for writing, Lee!" in text and f"**{CLI}**" in text
+    assert text.index(f"**{CLI}**") < text.index("Best regards,")
+    assert "your edits are kept" in console.draft_status.value
+
+
+def test_rebuild_asks_before_replacing_edits_and_can_be_undone(console):
+    console.analyze(TICKET)
+    console.cards[0].accept.click()
+    console.draft.value += "\nPS: call us any time."
+    edited = console.draft.value
+    console.rebuild_button.click()
+    assert console.draft.value == edited and console.confirm_box.layout.display is None  # asks first
+    console.keep_edits.click()
+    assert console.draft.value == edited and console.confirm_box.layout.display == "none"
+    console.rebuild_button.click()
+    console.confirm_replace.click()
+    assert "PS: call us any time." not in console.draft.value and not console.undo_button.disabled
+    console.undo_button.click()
+    assert console.draft.value == edited and console.undo_button.disabled
+    # An unedited draft follows the verdicts: dismissing takes the entry out.
+    console.rebuild_button.click()
+    console.confirm_replace.click()
+    console.cards[0].dismiss.click()
+    assert console.draft.value == ""
+
+
+def test_copy_reports_back(console):
+    console.copy.copied += 1
+    assert "Copied" in console.draft_status.value
+    console.copy.copy_failed += 1
+    assert "did not allow copying" in console.draft_status.value
+
+
+def test_a_ticket_with_hundreds_of_questions_shows_a_bounded_number(console):
+    ticket = "\n".join(f"- Is DNS verification required for domain number {i}?" for i in range(300))
+    console.analyze(ticket)
+    assert len(console.results.children) == MAX_QUESTIONS_SHOWN
+    assert len(console.cards) == MAX_QUESTIONS_SHOWN * 3
+    assert f"Found 300 questions in the ticket; showing the first {MAX_QUESTIONS_SHOWN}" in console.status.value
+    assert console.more_button.layout.display is None and "280 not shown" in console.more_button.description
+    console.more_button.click()
+    assert len(console.results.children) == 2 * MAX_QUESTIONS_SHOWN
+    assert "Question 40" in _html(console.results.children[-1])
+    assert console.analysis.total_questions == 300
+
+
+def test_settings_sit_in_a_collapsed_panel(console, store, kb):
+    assert console.settings.selected_index is None  # collapsed
+    assert console.kb_field.value == str(kb.root) and console.db_field.value == str(store.path)
+    outside = _html(console.widget).replace(_html(console.settings), "")
+    assert str(kb.root) not in outside and "FAQ_ASSISTANT" not in outside
+    console.search(CLI)
+    assert "https://docs.example.com" not in console.cards[0].header.value
+    console.site_field.value = "https://docs.example.com/"
+    card = console.cards[0]
+    assert 'href="https://docs.example.com/single-sign-on/enforcement-faqs/#does-iechor' in card.header.value
+    # A link inside the answer goes to the published page, not to a .md file.
+    assert 'href="https://docs.example.com/security/for-developers/access-tokens/"' in card.header.value
+    assert ".md\"" not in card.header.value
 
 
 def test_hostile_kb_and_ticket_render_as_text(store):
     kb = KnowledgeBase.load(HOSTILE_KB)
     console = SupportConsole(kb, store=store)
     console.search_box.value = "<script>window.__faqPwned=1</script> reset hostile password"
+    _enter(console.search_box)
     shown = _html(console.widget)
     assert "&lt;script&gt;window.__faqPwned=1&lt;/script&gt;" in shown  # the query, escaped
-    assert {c.match.entry.question for c in console.search_cards} == {e.question for e in kb}
-    for card in console.search_cards:
-        for part in (card.header, card.bar, card.answer, card.source):
-            if isinstance(part, widgets.HTML):
-                assert_inert(part.value)
+    assert {c.match.entry.question for c in console.cards} == {e.question for e in kb}
+    for card in console.cards:
+        assert_inert(card.header.value)
     assert "&lt;script&gt;window.__faqPwned=&quot;question&quot;&lt;/script&gt;" in shown  # FAQ question escaped
     assert "&lt;img src=x onerror=" in shown  # FAQ answer's raw HTML shown as text
-    assert 'href="https://docs.example.com/other/page.md"' in shown  # relative link resolved against the page
+    assert 'href="https://docs.example.com/other/page/"' in shown  # a .md link goes to the published page
     console.ticket_box.value = ('<img src=x onerror="window.__faqPwned=2"> Can I paste a script into the hostile '
                                 'form? <script>alert(1)</script>')
     console.analyze_button.click()
-    results = _html(console.ticket_results)
+    results = _html(console.results)
     assert "&lt;img src=x onerror=&quot;window." in results and "&lt;script&gt;alert(1)&lt;/script&gt;" in results
     assert_inert(results)
     assert console.errors == []
@@ -186,8 +286,9 @@ def test_callback_errors_are_shown_and_recorded(kb, store):
     console = SupportConsole(kb, Broken().fit(kb), store)
     assert console.error_area.layout.display == "none"
     console.search_box.value = "dns"
+    _enter(console.search_box)
     console.search_button.click()  # ipywidgets would only log this; the console shows it
-    assert console.errors == ["_on_search_value: RuntimeError: index file <corrupt>",
+    assert console.errors == ["_on_search_msg: RuntimeError: index file <corrupt>",
                               "_on_search_click: RuntimeError: index file <corrupt>"]
     assert console.error_area.layout.display is None
     assert 'role="alert"' in console.error_area.value
@@ -195,19 +296,16 @@ def test_callback_errors_are_shown_and_recorded(kb, store):
 
 
 def test_every_control_is_labelled(console):
-    console.search_box.value = "sso"
-    console.ticket_box.value = "How do I enable SSO?"
-    console.analyze_button.click()
+    console.search("sso")
+    console.analyze("How do I enable SSO?")
     controls = list(_walk(console.widget))
-    inputs = [w for w in controls if isinstance(w, (widgets.Text, widgets.Textarea, widgets.ToggleButtons,
-                                                     widgets.FloatProgress))]
+    inputs = [w for w in controls if isinstance(w, (widgets.Text, widgets.Textarea, widgets.ToggleButtons))]
     buttons = [w for w in controls if isinstance(w, widgets.Button)]
-    assert len(inputs) >= 4 and len(buttons) >= 8
+    assert len(inputs) >= 6 and len(buttons) >= 10
     assert all(w.description for w in inputs), [w for w in inputs if not w.description]
-    assert all(b.description or b.tooltip for b in buttons)
-    assert all(b.tooltip for b in buttons)
+    assert all(b.description and b.tooltip for b in buttons)
     statuses = [w.value for w in controls if isinstance(w, widgets.HTML) and 'role="status"' in w.value]
-    assert any("Answered" in s or "No FAQ entry" in s for s in statuses)
+    assert any("Found 1 question" in s for s in statuses)
 
 
 def test_build_console_reads_environment(monkeypatch, tmp_path):
@@ -217,7 +315,7 @@ def test_build_console_reads_environment(monkeypatch, tmp_path):
     console = build_console()
     assert len(console.kb) == 2 and console.store.path == tmp_path / "env.sqlite3"
     assert console.site_url == "https://docs.example.com/"
-    assert str(tmp_path / "env.sqlite3") in console.header.value
+    assert console.db_field.value == str(tmp_path / "env.sqlite3")
     assert console.errors == []
 
 
@@ -241,10 +339,10 @@ def test_build_console_arguments_win_and_use_feedback_comes_from_the_environment
 
 
 def test_search_cleans_a_pasted_mail_once(console, store):
-    console.search_box.value = "Hi team,\n\nIs DNS verification needed to enable SSO?\n\nThanks,\nKim\nkim@example.com"
+    console.search("Hi team,\n\nIs DNS verification needed to enable SSO?\n\nThanks,\nKim\nkim@example.com")
     assert console.result.query == "Is DNS verification needed to enable SSO?"
-    assert console.search_cards[0].match.entry.question == DNS
-    console.search_cards[0].accept.click()
+    assert console.cards[0].match.entry.question == DNS
+    console.cards[0].accept.click()
     assert store.to_frame()["query"].tolist() == [  # the query as typed, redacted
         "Hi team,\n\nIs DNS verification needed to enable SSO?\n\nThanks,\nKim\n[email]"]
 
@@ -255,10 +353,10 @@ def test_unopenable_feedback_db_keeps_the_console_working(monkeypatch, tmp_path,
     monkeypatch.setenv("FAQ_ASSISTANT_FEEDBACK_DB", str(blocker / "sub" / "fb.sqlite3"))
     console = SupportConsole(kb, retriever)
     assert console.store is None and len(console.errors) == 1
-    assert "not saved" in console.header.value
-    console.search_box.value = "dns verification"
-    console.search_cards[0].accept.click()
-    assert "not saved" in console.search_cards[0].state.value
+    assert "not saved" in console.settings_note.value
+    console.search("dns verification")
+    console.cards[0].accept.click()
+    assert "not saved" in console.cards[0].state.value
     assert len(console.errors) == 1
 
 

@@ -109,7 +109,7 @@ def test_with_min_confidence_rejudges_without_searching_again(report, retriever)
     assert report.n_covered == 3  # the original is untouched
     with pytest.raises(ValueError, match=r"min_confidence is a confidence in \[0, 1\], got 1.5"):
         report.with_min_confidence(1.5)
-    with pytest.raises(ValueError, match="margin must be >= 0"):
+    with pytest.raises(ValueError, match="margin must be a finite number >= 0"):
         report.with_min_confidence(0.5, margin=-1)
     with pytest.raises(ValueError, match=r"min_confidence is a confidence in \[0, 1\], got -0.1"):
         analyze_coverage(["Bananas are yellow"], retriever, min_confidence=-0.1)
@@ -181,15 +181,26 @@ def test_json_contract(report, kb):
     hit = [COVERED[1], COVERED[0], COVERED[2]]  # one hit each, in the knowledge base's order
     rest = [e.question for e in kb if e.question not in COVERED]
     same(data, {
-        "tickets": 10, "covered": 3, "coverage_rate": 0.3,
+        "tickets": 10, "covered": 3, "coverage_rate": 0.3, "clustered": 7,
         "gaps": [
             {"label": "invoice / pdf / march", "size": 3, "terms": ["invoice", "pdf", "march", "download", "resend"],
              "examples": ["Where do I download the invoice PDF for March?", "Please resend the March invoice PDF",
-                          "Our invoice PDF shows the wrong VAT number"]},
+                          "Our invoice PDF shows the wrong VAT number"],
+             "draft": "### Where do I download the invoice PDF for March?\n\n<!-- Draft for the coverage gap "
+                      "\"invoice / pdf / march\" (3 uncovered tickets). Example tickets (redacted):\n"
+                      "  - Where do I download the invoice PDF for March?\n  - Please resend the March invoice PDF\n"
+                      "  - Our invoice PDF shows the wrong VAT number\nWrite the answer below, check the question, "
+                      "then remove this comment. -->\n\nTODO: the answer.\n"},
             {"label": "limit / pull / rate", "size": 3, "terms": ["limit", "pull", "rate", "pulls", "anonymous"],
              "examples": ["What is the pull rate limit for anonymous pulls?",
                           "Kubernetes pulls fail: toomanyrequests pull rate limit",
-                          "We hit the pull rate limit from our runners"]},
+                          "We hit the pull rate limit from our runners"],
+             "draft": "### What is the pull rate limit for anonymous pulls?\n\n<!-- Draft for the coverage gap "
+                      "\"limit / pull / rate\" (3 uncovered tickets). Example tickets (redacted):\n"
+                      "  - What is the pull rate limit for anonymous pulls?\n"
+                      "  - Kubernetes pulls fail: toomanyrequests pull rate limit\n"
+                      "  - We hit the pull rate limit from our runners\nWrite the answer below, check the question, "
+                      "then remove this comment. -->\n\nTODO: the answer.\n"},
         ],
         "entries": [{"id": kb.find_question(q).id, "question": q, "hits": 1} for q in hit]
                    + [{"id": kb.find_question(q).id, "question": q, "hits": 0} for q in rest],
@@ -225,18 +236,20 @@ def test_each_ticket_is_cleaned_once_and_the_retriever_searches_the_cleaned_text
     import assistant.coverage.analysis as analysis
 
     cleaned, searched = [], []
-    real_clean, real_search = analysis.clean_ticket, retriever.search
+    import assistant.coverage.stream as stream
+
+    real_clean, real_search = stream.clean_ticket, retriever.scores
 
     def clean(text):
         cleaned.append(text)
         return real_clean(text)
 
-    def search(query, top_k=5):
+    def search(query):
         searched.append(query)
-        return real_search(query, top_k=top_k)
+        return real_search(query)
 
-    monkeypatch.setattr(analysis, "clean_ticket", clean)
-    monkeypatch.setattr(retriever, "search", search)
+    monkeypatch.setattr(stream, "clean_ticket", clean)
+    monkeypatch.setattr(retriever, "scores", search)
     ticket = "Hi team,\n\nHow do service accounts work with SSO?\n\nThanks,\nAna\n> quoted earlier mail"
     r = analyze_coverage([ticket, "Bananas are yellow"], retriever)
     assert cleaned == [ticket, "Bananas are yellow"]
@@ -381,7 +394,8 @@ def test_cli_coverage_json_and_html(tmp_path, capsys, sample):
     assert cli.main(["coverage", str(SAMPLE), "--json", "--html", str(out_html)]) == 0
     captured = capsys.readouterr()
     data = json.loads(captured.out)
-    assert list(data) == ["tickets", "covered", "coverage_rate", "gaps", "entries", "ambiguous_pairs", "bad_rows"]
+    assert list(data) == ["tickets", "covered", "coverage_rate", "clustered", "gaps", "entries", "ambiguous_pairs",
+                          "bad_rows"]
     same({k: data[k] for k in ("tickets", "covered", "coverage_rate", "bad_rows")}, {
         "tickets": 267, "covered": 161, "coverage_rate": 0.603,
         "bad_rows": [{"row": 199, "reason": "empty line; skipped"},

@@ -160,7 +160,8 @@ def test_evaluation_rows_by_value_and_type(small_kb):
     score = r.search("how do I reset a widget", top_k=10).best.score
     assert rows[0] == {"line": 2, "query": "how do I reset a widget", "kind": "short", "expected": RESET,
                        "expected_ids": ["faq#how-do-i-reset-a-widget"], "answerable": True, "got": RESET,
-                       "got_id": "faq#how-do-i-reset-a-widget", "score": score, "answered": True, "rank": 1,
+                       "got_id": "faq#how-do-i-reset-a-widget", "score": score,
+                       "confidence": r.confidence(score), "answered": True, "rank": 1,
                        "correct": True}
     assert rows[1]["expected"] == "" and rows[1]["expected_ids"] == [] and rows[1]["rank"] == 0
     assert rows[1]["answered"] is False and rows[1]["correct"] is True and rows[1]["answerable"] is False
@@ -257,3 +258,78 @@ def test_read_eval_csv_not_utf8_names_file_and_line(small_kb, tmp_path, capsys):
         read_eval_csv(io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
     assert cli.main(["eval", str(path), "--kb", str(small_kb.root)]) == 2
     assert f"{path}:3: not UTF-8 (byte 0xe9)" in capsys.readouterr().err
+
+
+# --- duplicate questions, reliability and calibration (issue 11) ------------------------------------
+
+
+def test_any_entry_with_an_expected_question_text_is_a_hit(tmp_path):
+    """Two pages with the same question (faq.md and faq.mdx, an old and a new page): either is right."""
+    (tmp_path / "old.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "new.md").write_text(PAGE.replace("five seconds", "ten seconds"), encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    resets = [e for e in kb if e.question == RESET]
+    assert len(resets) == 2
+
+    class Fixed:
+        entries_ = list(kb)
+
+        def __init__(self, entry):
+            self.entry = entry
+
+        def search(self, query, top_k=3):
+            others = [e for e in kb if e.question != RESET]
+            return SearchResult(query, [Match(e, 0.9 - r / 10, 0.8, r + 1)
+                                        for r, e in enumerate([self.entry, *others][:top_k])], False, 0.3)
+
+    for entry in resets:  # whichever copy ranks first is credited
+        ev = evaluate(Fixed(entry), [EvalQuestion("reset it", [RESET])], kb)
+        assert ev.metrics["top1"] == 1.0 and ev.rows["rank"].tolist() == [1]
+        assert sorted(ev.rows["expected_ids"][0]) == sorted(e.id for e in resets)
+    ev = evaluate(Fixed(next(e for e in kb if e.question == PAINT)), [EvalQuestion("reset it", [RESET])], kb)
+    assert ev.rows["rank"].tolist() == [0] and ev.metrics["top1"] == 0.0  # neither copy in the top 3: a miss
+
+
+def _rows(conf_right):
+    import pandas as pd
+
+    return pd.DataFrame({"confidence": [c for c, _ in conf_right], "answerable": [r is not None for _, r in conf_right],
+                         "rank": [1 if r else (2 if r is not None else 0) for _, r in conf_right]})
+
+
+def test_reliability_table_by_hand():
+    from assistant.evaluation import expected_calibration_error, reliability_table
+
+    # bin 0.0-0.5: an out-of-scope best match (never right) and a wrong one; bin 0.5-1.0: 3 right of 4.
+    rows = _rows([(0.1, None), (0.3, False), (0.6, True), (0.7, True), (0.9, True), (1.0, False)])
+    table = reliability_table(rows, bins=2)
+    assert list(table.index) == ["0.00-0.50", "0.50-1.00"]
+    assert table["n"].tolist() == [2, 4]
+    assert table["confidence"].tolist() == pytest.approx([0.2, 0.8])
+    assert table["accuracy"].tolist() == pytest.approx([0.0, 0.75])
+    assert table["gap"].tolist() == pytest.approx([-0.2, -0.05])
+    assert expected_calibration_error(rows, bins=2) == pytest.approx((2 * 0.2 + 4 * 0.05) / 6)
+    empty_bins = reliability_table(rows, bins=10)
+    assert empty_bins["n"].sum() == 6 and math.isnan(empty_bins.loc["0.40-0.50", "accuracy"])
+    assert expected_calibration_error(rows.iloc[:0]) is None
+    with pytest.raises(ValueError, match="bins must be at least 1"):
+        reliability_table(rows, bins=0)
+
+
+def test_perfectly_calibrated_confidence_has_no_error():
+    from assistant.evaluation import expected_calibration_error
+
+    rows = _rows([(0.75, True)] * 3 + [(0.75, False)] + [(0.25, True)] + [(0.25, None)] * 3)
+    assert expected_calibration_error(rows) == pytest.approx(0.0)
+
+
+def test_combine_recomputes_the_metrics_over_all_rows(small_kb):
+    from assistant.evaluation import combine
+
+    r = TfidfRetriever().fit(small_kb)
+    a = evaluate(r, [EvalQuestion("how do I reset a widget", [RESET])], small_kb)
+    b = evaluate(r, [EvalQuestion("where are widgets made", [MADE]), EvalQuestion("capital of peru", [])], small_kb)
+    both = combine([a, b])
+    assert both.metrics["n"] == 3 and len(both.rows) == 3
+    assert both.metrics["top1"] == 1.0 and both.metrics["oos_auroc"] is not None
+    assert combine([]).metrics["n"] == 0

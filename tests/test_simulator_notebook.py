@@ -20,10 +20,11 @@ def test_org_simulator_notebook_runs(tmp_path, monkeypatch):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert len(code) <= 4, "the notebook stays short: import, build, display"
     nb.cells.append(nbformat.v4.new_code_cell(
-        "print(simulator.errors, simulator.outcome.sso_active, len(simulator.finding_views))"))
+        "print(simulator.errors, simulator.outcome.sso_active, len(simulator.finding_views), rollout.errors,"
+        " rollout.diff.summary['losing_access'])"))
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     shown = code[-1].outputs
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown), shown
-    assert nb.cells[-1].outputs[0]["text"].strip() == "[] False 0"
+    assert nb.cells[-1].outputs[0]["text"].strip() == "[] False 0 [] 1"

@@ -186,3 +186,66 @@ def test_build_simulator_reads_the_environment(tmp_path, monkeypatch):
     assert v.site_url == "https://docs.example.com/"
     assert build_simulator(tmp_path, site_url="https://other.example.com/").site_url == "https://other.example.com/"
     assert v._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == v.widget.model_id
+
+
+# --- the what-if view (issue 15) ------------------------------------------------------------------
+
+
+def test_rollout_view_filters_and_downloads(kb):
+    import base64
+    import datetime
+    import re as _re
+
+    from assistant.simulator import Simulator
+    from assistant.widgets import RolloutView
+
+    roster = ("email,has_pat,uses\nana@example.com,true,cli\nben@example.com,false,cli\n"
+              "<b>x</b>@example.com,false,desktop\ncara@example.com,false,desktop\n")
+    view = RolloutView(Simulator(kb), roster=roster)
+    assert view.errors == [] and view.diff is not None
+    assert view.diff.summary["losing_access"] == 1
+    view.show.value = "losing"
+    assert list(view.shown["email"]) == ["ben@example.com"]
+    view.show.value = "all"
+    assert len(view.shown) == 4
+    view.email_filter.value = "CARA"
+    assert list(view.shown["email"]) == ["cara@example.com"] and "1 of 4 roster rows" in view.table.value
+    # the invalid email is escaped, never markup
+    view.email_filter.value = ""
+    assert "<b>x</b>" not in view.table.value and "&lt;b&gt;x&lt;/b&gt;@example.com" in view.table.value
+    data = _re.search(r'href="data:text/csv;base64,([^"]+)"', view.download.value).group(1)
+    assert base64.b64decode(data).decode("utf-8") == view.diff.to_csv()
+    view.proposed.value = "sso: maybe\n"
+    assert view.diff is None and "sso: unknown sso setting" in view.status.value and view.errors == []
+    view.proposed.value = "sso: enforced\nverified_domains: [example.com]\n"
+    view.upload.value = ({"name": "u.csv", "type": "text/csv", "size": 30,
+                          "content": memoryview(b"email,uses\nzed@example.com,cli\n"),
+                          "last_modified": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)},)
+    assert view.errors == [] and list(view.diff.frame["email"]) == ["zed@example.com"]
+
+
+def test_removed_checkbox_reaches_the_user(kb):
+    from assistant.simulator import Simulator
+    from assistant.widgets import OrgSimulatorView
+
+    view = OrgSimulatorView(Simulator(kb))
+    view.sso.value = "enforced"
+    view.domains.value = "example.com"
+    view.email.value = "ana@example.com"
+    view.removed.value = True
+    assert view.outcome.user.removed and view.outcome.blocked_uses == ["desktop"]
+    view.member.value = True
+    assert view.outcome is None and "removed: a user removed from the organization" in view.status.value
+    assert view.errors == []
+
+
+def test_status_does_not_promise_access_that_never_worked(kb):
+    from assistant.simulator import Simulator
+    from assistant.widgets import OrgSimulatorView
+
+    view = OrgSimulatorView(Simulator(kb))
+    view.email.value = "x@gmail.com"
+    view.has_password.value = False
+    assert view.outcome.blocked_uses == [] and view.outcome.unavailable_uses == ["desktop"]
+    assert "Keeps access" not in view.status.value
+    assert "Loses nothing; not working with or without these settings: desktop." in view.status.value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.tickets import MAX_TICKET_CHARS, clean_ticket, split_questions
+from assistant.tickets import MAX_TICKET_CHARS, clean_ticket, signature_name, split_questions
 
 TICKET = """Hi team,
 
@@ -35,7 +35,7 @@ def test_split_questions_one_per_question_with_context():
     parts = split_questions(clean_ticket(TICKET))
     assert parts == [
         "We enforced SSO yesterday. Now our Jenkins jobs fail to log in (see v4.28.0 logs). What should we do?",
-        "Also, can we exclude some users from the org?",
+        "Can we exclude some users from the org?",  # the lead-in "Also," is dropped
     ]
 
 
@@ -65,7 +65,7 @@ def test_split_questions_is_linear_on_runs_of_punctuation():
     start = time.perf_counter()
     parts = split_questions("Can I enforce SSO? The log shows " + "." * 200_000 + "done")
     assert time.perf_counter() - start < 5 and parts[0].startswith("Can I enforce SSO? The log shows")
-    assert split_questions("Why?! And how?") == ["Why?!", "And how?"]
+    assert split_questions("Why?! And how?") == ["Why?!", "How?"]
 
 
 def test_clean_ticket_cuts_text_past_the_limit():
@@ -73,3 +73,44 @@ def test_clean_ticket_cuts_text_past_the_limit():
     cleaned = clean_ticket(text)
     assert cleaned.startswith("How do I enable SSO?\nlog line") and cleaned.endswith("\nlog lin")
     assert len(cleaned) == MAX_TICKET_CHARS  # the rest of the paste is dropped before cleaning
+
+
+LISTED = """Two questions:
+- can we turn on SSO without enforcing it?
+* Also, does the CLI work with SSO?
+1. Our Jenkins jobs log in with a password. What happens to them?
+2) One more thing: is DNS verification required?
+(3) Q4: finally, who pays?
+"""
+
+
+def test_split_questions_drops_list_markers_numbering_and_lead_ins():
+    assert split_questions(LISTED) == [
+        "Can we turn on SSO without enforcing it?",
+        "Does the CLI work with SSO?",
+        "Our Jenkins jobs log in with a password. What happens to them?",
+        "Is DNS verification required?",
+        "Who pays?",
+    ]
+
+
+def test_split_questions_drops_inline_numbering_and_announcements():
+    assert split_questions("I have two questions. 1. Can we enforce SSO? 2. Does the CLI work?") == [
+        "Can we enforce SSO?", "Does the CLI work?"]
+    assert split_questions("- cli login fails after sso enforcement") == ["Cli login fails after sso enforcement"]
+    # Words that look like markers inside a sentence stay.
+    assert split_questions("Is SSO-only sign-in (a) required or 2) optional?") == [
+        "Is SSO-only sign-in (a) required or 2) optional?"]
+
+
+@pytest.mark.parametrize("ticket, name", [
+    ("Hi,\nCan I enforce SSO?\n\nThanks,\nSam Lee\nsam@example.com", "Sam"),
+    ("Can I enforce SSO?\nBest regards,\n\nAnne-Marie", "Anne-Marie"),
+    ("Can I enforce SSO?\nThanks, José", "José"),
+    ("Can I enforce SSO?\n--\nKim Park\nACME Corp", "Kim"),
+    ("Can I enforce SSO?\nThanks,\nThe DevOps team", None),
+    ("Can I enforce SSO?", None),
+    ("Can I enforce SSO?\n\nOn Mon, Jan 3 Support wrote:\n> Thanks,\n> Bob", None),
+])
+def test_signature_name(ticket, name):
+    assert signature_name(ticket) == name

@@ -10,8 +10,11 @@ topics; covered tickets whose top two entries score within ``margin`` of each ot
 |---|---|
 | :mod:`.analysis` | tickets -> one search each -> :class:`CoverageReport` (:func:`analyze_coverage`, :func:`questions_as_tickets`) |
 | :mod:`.report` | :class:`CoverageReport`: covered/ambiguous/hits/overlaps; ``to_dict``, ``to_text``, ``to_html`` |
+| :mod:`.stream` | chunk scoring (:func:`score_texts`), :class:`CoverageTally`: bounded-memory totals that merge |
 | :mod:`.gaps` | :func:`find_gaps`, :class:`Gap` |
 | :mod:`.plots` | matplotlib figures (imported only when a plot is asked for) |
+| :mod:`.compare` | the same tickets against two knowledge bases (:func:`~.compare.compare_coverage`, ``--compare-ref``) |
+| :mod:`.dask_engine` | the same analysis on a Dask cluster (``[dask]`` extra; imported only for ``--engine dask``) |
 
 Reading tickets files is :mod:`assistant.ticket_files` (``TicketReader``, ``read_tickets``).
 """
@@ -20,12 +23,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .analysis import KEEP_CHARS, TicketSource, analyze_coverage, questions_as_tickets
+from .analysis import (
+    KEEP_CHARS, OUT_COLUMNS, ResultsWriter, TicketSource, analyze_coverage, entries_frame, questions_as_tickets,
+    ticket_paths,
+)
+from .stream import CoverageTally, score_texts
 from .gaps import Gap, find_gaps
 from .report import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE, TICKET_COLUMNS, CoverageReport
 
 __all__ = [
     "CoverageReport", "Gap", "TicketSource", "analyze_coverage", "questions_as_tickets", "find_gaps",
+    "CoverageTally", "score_texts", "ResultsWriter", "entries_frame", "ticket_paths", "OUT_COLUMNS",
     "plot_hits", "plot_confidence", "plot_gaps", "figure_png",
     "DEFAULT_MARGIN", "DEFAULT_MIN_CONFIDENCE", "TICKET_COLUMNS", "KEEP_CHARS",
 ]

@@ -20,13 +20,14 @@ from ..problems import KnowledgeBaseError, Problem, TicketsError
 from ..redaction import redact
 from ..retrieval import TfidfRetriever
 from ..ticket_files import MAX_CHARS, TicketReader, tickets_from_frame
-from ..tickets import clean_ticket
-from .report import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE, TICKET_COLUMNS, CoverageReport
+from .report import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE, CoverageReport
+from .stream import DEFAULT_KEEP_TICKETS, DEFAULT_SAMPLE_SIZE, KEEP_CHARS, RESULT_COLUMNS, CoverageTally, scored_chunks
 
-__all__ = ["analyze_coverage", "questions_as_tickets", "TicketSource", "KEEP_CHARS"]
+__all__ = ["analyze_coverage", "questions_as_tickets", "ticket_paths", "entries_frame", "ResultsWriter",
+           "TicketSource", "KEEP_CHARS", "OUT_COLUMNS"]
 
-#: Characters of each cleaned ticket kept in the report (for display and gap clustering).
-KEEP_CHARS = 1_000
+#: Columns of ``coverage --out results.parquet`` (one row per analyzed ticket, in file order).
+OUT_COLUMNS = [*RESULT_COLUMNS, "covered", "ambiguous"]
 
 #: What :func:`analyze_coverage` takes as tickets.
 TicketSource = Union[str, Path, pd.DataFrame, Sequence[str]]
@@ -47,6 +48,66 @@ def questions_as_tickets(folder: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["row", "ref", "text"])
 
 
+def ticket_paths(pattern: str | Path) -> list[Path]:
+    """The tickets files of ``pattern``: the path itself, or the files a glob (``*``, ``?``, ``[``) matches, sorted.
+
+    Raises :class:`TicketsError` when a glob matches no file.
+    """
+    text = str(pattern)
+    if not any(c in text for c in "*?["):
+        return [Path(text)]
+    import glob
+
+    found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    if not found:
+        raise TicketsError("no tickets file matches this pattern", file=text)
+    return found
+
+
+def entries_frame(retriever: TfidfRetriever) -> pd.DataFrame:
+    """DataFrame[id, question, source, line] of the retriever's entries, in knowledge-base order."""
+    return pd.DataFrame([(e.id, e.question, e.source, e.line) for e in retriever.entries_],
+                        columns=["id", "question", "source", "line"])
+
+
+class ResultsWriter:
+    """Write judged per-ticket results to a Parquet file as they come (:data:`OUT_COLUMNS`).
+
+    ``with ResultsWriter(path) as w: w.write(frame)``; raises :class:`TicketsError` naming the
+    path when it cannot be written.
+    """
+
+    def __init__(self, path: str | Path):
+        import pyarrow as pa
+
+        self.path = Path(path)
+        self.schema = pa.schema([("row", pa.int64()), ("ref", pa.string()), ("text", pa.string()),
+                                 ("best_id", pa.string()), ("best_question", pa.string()), ("score", pa.float64()),
+                                 ("confidence", pa.float64()), ("second_id", pa.string()),
+                                 ("second_score", pa.float64()), ("margin", pa.float64()), ("covered", pa.bool_()),
+                                 ("ambiguous", pa.bool_())])
+        self._writer = None
+
+    def __enter__(self) -> ResultsWriter:
+        import pyarrow.parquet as pq
+
+        try:
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        except OSError as exc:
+            raise TicketsError(f"cannot write the results: {exc.strerror or exc}", file=str(self.path)) from None
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame[OUT_COLUMNS], schema=self.schema, preserve_index=False)
+        self._writer.write_table(table)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
 def _ticket_chunks(tickets: TicketSource, problems: list[Problem], text_columns: Sequence[str] | None,
                    chunksize: int, progress: bool | None, reader_options: dict[str, Any]) -> Iterator[pd.DataFrame]:
     """Chunks of DataFrame[row, ref, text] of any :data:`TicketSource`; its problems are added to ``problems``."""
@@ -55,9 +116,10 @@ def _ticket_chunks(tickets: TicketSource, problems: list[Problem], text_columns:
         if path.is_dir():
             yield questions_as_tickets(path)
             return
-        reader = TicketReader(path, text_columns, chunksize=chunksize, progress=progress, **reader_options)
-        yield from reader
-        problems += reader.bad_rows
+        for one in ticket_paths(tickets):
+            reader = TicketReader(one, text_columns, chunksize=chunksize, progress=progress, **reader_options)
+            yield from reader
+            problems += reader.bad_rows
         return
     if not isinstance(tickets, pd.DataFrame):
         texts = list(tickets)
@@ -73,15 +135,22 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
                      kb: KnowledgeBase | str | Path | None = None, text_columns: Sequence[str] | None = None,
                      min_confidence: float = DEFAULT_MIN_CONFIDENCE, margin: float | None = None,
                      chunksize: int = 1000, progress: bool | None = None, gap_options: dict[str, Any] | None = None,
-                     **reader_options: Any) -> CoverageReport:
+                     out: str | Path | None = None, jobs: int = 1, sample_size: int = DEFAULT_SAMPLE_SIZE,
+                     keep_tickets: int = DEFAULT_KEEP_TICKETS, **reader_options: Any) -> CoverageReport:
     """Search every ticket and report coverage, gaps, hits per entry and overlapping entries.
+
+    Tickets are read, scored and counted chunk by chunk (:mod:`.stream`), so memory does not grow
+    with their number: beyond ``keep_tickets`` tickets the report keeps counts and a sample of
+    ``sample_size`` uncovered tickets for the gaps (:attr:`CoverageReport.summary`), and
+    ``out`` receives every ticket's result as it is scored.
 
     Parameters
     ----------
-    tickets : path, DataFrame or sequence of str
-        A CSV/Parquet file (read with :class:`~assistant.ticket_files.TicketReader`), a folder of
-        FAQ pages (their questions are the tickets, see :func:`questions_as_tickets`), a DataFrame
-        with the text column(s) (and optionally ``row``/``ref``), or plain ticket texts.
+    tickets : path, glob, DataFrame or sequence of str
+        A CSV/Parquet file (read with :class:`~assistant.ticket_files.TicketReader`), a glob of
+        such files (``"tickets/*.parquet"``, read in sorted order), a folder of FAQ pages (their
+        questions are the tickets, see :func:`questions_as_tickets`), a DataFrame with the text
+        column(s) (and optionally ``row``/``ref``), or plain ticket texts.
     retriever : TfidfRetriever, optional
         A fitted retriever; default: a ``TfidfRetriever()`` fitted on ``kb``.
     kb : KnowledgeBase or path, optional
@@ -99,36 +168,49 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
         ``max_record_bytes``); ``max_chars`` also applies to a DataFrame or plain texts.
     gap_options : dict, optional
         Keyword arguments of :func:`~assistant.coverage.gaps.find_gaps` (``distance``, ``min_size``, ...).
+    out : path, optional
+        Write each analyzed ticket's result to this Parquet file (:data:`OUT_COLUMNS`), in order.
+    jobs : int, default 1
+        Processes that score tickets (each gets the fitted retriever once).
+    sample_size : int, default 20,000
+        Uncovered tickets kept for the gap clustering (the same ones whatever the engine or chunking).
+    keep_tickets : int, default 100,000
+        Up to this many tickets the report holds every ticket's row (:attr:`CoverageReport.tickets`).
 
     Raises
     ------
     TicketsError
-        If the tickets cannot be read at all (see :class:`~assistant.ticket_files.TicketReader`).
+        If the tickets cannot be read at all (see :class:`~assistant.ticket_files.TicketReader`),
+        or ``out`` cannot be written.
     ValueError
-        If the knowledge base has no entries or ``min_confidence``/``margin`` is out of range.
+        If the knowledge base has no entries or ``min_confidence``/``margin`` is out of range
+        (``margin`` must be finite).
     """
     if retriever is None:
         kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase.load(kb)
         retriever = TfidfRetriever().fit(kb)
     if margin is None:
         margin = float(getattr(retriever, "min_margin", 0.0) or 0.0) or DEFAULT_MARGIN
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    entries = entries_frame(retriever)
+    tally = CoverageTally(entries["id"].tolist(), min_confidence, margin, sample_size=sample_size,
+                          keep_tickets=keep_tickets)
     problems: list[Problem] = []
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _ticket_chunks(tickets, problems, text_columns, chunksize, progress, reader_options):
-        for row, ref, text in chunk.itertuples(index=False, name=None):
-            query = clean_ticket(text)
-            result = retriever.search(query, top_k=2)
-            best = result.matches[0] if result.matches else None
-            second = result.matches[1] if len(result.matches) > 1 else None
-            rows.append((
-                int(row), ref, query[:KEEP_CHARS],
-                best.entry.id if best else None, best.entry.question if best else None,
-                float(best.score) if best else 0.0, float(best.confidence) if best else 0.0,
-                second.entry.id if second else None, float(second.score) if second else np.nan,
-                float(best.score - second.score) if best and second else np.nan,
-            ))
-    results = pd.DataFrame(rows, columns=TICKET_COLUMNS[:10])
-    entries = pd.DataFrame([(e.id, e.question, e.source, e.line) for e in retriever.entries_],
-                           columns=["id", "question", "source", "line"])
-    return CoverageReport.build(results, entries, problems, min_confidence=min_confidence, margin=margin,
-                                gap_options=gap_options)
+    chunks = _ticket_chunks(tickets, problems, text_columns, chunksize, progress, reader_options)
+    with (ResultsWriter(out) if out is not None else _NoWriter()) as writer:
+        for results in scored_chunks(retriever, chunks, jobs):
+            judged = tally.add(results)
+            writer.write(judged)
+    return CoverageReport.from_tally(tally, entries, problems, gap_options=gap_options)
+
+
+class _NoWriter:
+    def __enter__(self) -> _NoWriter:
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        pass

@@ -19,7 +19,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-__all__ = ["Gap", "find_gaps", "one_line", "GAP_STOP_WORDS"]
+__all__ = ["Gap", "find_gaps", "one_line", "draft_entry", "GAP_STOP_WORDS"]
 
 #: Words that say nothing about a ticket's topic: English function words and helpdesk filler.
 GAP_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
@@ -37,21 +37,63 @@ def one_line(text: str, width: int) -> str:
     return textwrap.shorten(_PARAGRAPH_RE.sub(" | ", text.strip()), width, placeholder=" ...")
 
 
+_SENTENCE_RE = re.compile(r"[^.!?\n]*\?")
+_GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear)\b[^,.!?]*[,.!]?\s*", re.I)
+
+
+def _question_from(ticket: str) -> str:
+    """A question phrased from a ticket: its first sentence ending in ``?``, else its subject line with ``?``."""
+    paragraphs = [p.strip() for p in _PARAGRAPH_RE.split(ticket.strip()) if p.strip()]
+    for part in paragraphs:
+        for m in _SENTENCE_RE.finditer(_GREETING_RE.sub("", part)):
+            q = " ".join(m.group(0).split())
+            if len(q.split()) >= 3:
+                return q[0].upper() + q[1:]
+    first = " ".join(_GREETING_RE.sub("", paragraphs[0] if paragraphs else ticket).split()).rstrip(".!:;,")
+    first = textwrap.shorten(first, 120, placeholder="...") or "New question"
+    return first[0].upper() + first[1:] + ("" if first.endswith("?") else "?")
+
+
+def _markdown_safe(text: str) -> str:
+    """Ticket text safe inside a markdown heading or an HTML comment: no tags, no comment end."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return text
+
+
+def draft_entry(label: str, size: int, central: str, examples: list[str]) -> str:
+    """A markdown skeleton of a new FAQ entry for a gap (see :attr:`Gap.draft`)."""
+    question = _markdown_safe(_question_from(central)).lstrip("#").strip()
+    lines = [f"### {question}", "", f"<!-- Draft for the coverage gap \"{_markdown_safe(label)}\" ({size} uncovered "
+             "tickets). Example tickets (redacted):"]
+    lines += [f"  - {_markdown_safe(e)}" for e in examples]
+    lines += ["Write the answer below, check the question, then remove this comment. -->", "",
+              "TODO: the answer.", ""]
+    return "\n".join(lines)
+
+
 @dataclass
 class Gap:
     """A topic of uncovered tickets: ``size`` tickets, their top ``terms``, a few ``examples``.
 
     ``label`` is the top three terms joined by `` / `` (``"(no distinctive words)"`` when there are none).
+    ``draft`` is a markdown skeleton of a new FAQ entry a maintainer can paste into a page: a
+    ``###`` question phrased from the gap's most central ticket (its first sentence ending in
+    ``?``, else its subject) and the redacted example tickets in an HTML comment; ticket text is
+    escaped (``&lt;``, no ``--``) so it can neither add markup nor end the comment.
     """
 
     label: str
     size: int
     terms: list[str]
     examples: list[str]
+    draft: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"label": str, "size": int, "terms": [str], "examples": [str]}``."""
-        return {"label": self.label, "size": self.size, "terms": list(self.terms), "examples": list(self.examples)}
+        """``{"label": str, "size": int, "terms": [str], "examples": [str], "draft": str}``."""
+        return {"label": self.label, "size": self.size, "terms": list(self.terms), "examples": list(self.examples),
+                "draft": self.draft}
 
 
 def find_gaps(texts: Sequence[str], *, distance: float = 0.8, min_size: int = 2, max_examples: int = 3,
@@ -137,7 +179,9 @@ def find_gaps(texts: Sequence[str], *, distance: float = 0.8, min_size: int = 2,
                 break
         if not examples:
             examples = [one_line(texts[members[0]], 200)]
-        gaps.append((Gap(" / ".join(top[:3]) or "(no distinctive words)", len(members), top, examples), k))
+        label = " / ".join(top[:3]) or "(no distinctive words)"
+        central = texts[chosen[0]] if chosen else texts[members[0]]
+        gaps.append((Gap(label, len(members), top, examples, draft_entry(label, len(members), central, examples)), k))
     gaps.sort(key=lambda g: (-g[0].size, g[0].label))
     remap = {old: new for new, (_, old) in enumerate(gaps)}
     labels = np.array([remap.get(x, -1) for x in labels], dtype=int)

@@ -48,11 +48,18 @@ def plot_confidence(report: CoverageReport) -> Figure:
     """Histogram of each ticket's best confidence, covered and uncovered stacked, ``min_confidence`` marked."""
     fig = Figure(figsize=(8, 3.5), layout="constrained")
     ax = fig.add_subplot()
-    conf = report.tickets["confidence"].to_numpy(dtype=float)
-    cov = report.tickets["covered"].to_numpy(dtype=bool)
     bins = np.linspace(0.0, 1.0, 21)
-    ax.hist([conf[~cov], conf[cov]], bins=bins, stacked=True, color=["#c0392b", "#27ae60"],
-            label=["uncovered", "covered"])
+    if report.summary is not None:  # a streamed run: the tally's histogram (bins of 0.01, summed by 5)
+        unc = np.asarray(report.summary["hist_uncovered"]).reshape(20, -1).sum(axis=1)
+        cov_n = np.asarray(report.summary["hist_covered"]).reshape(20, -1).sum(axis=1)
+        mids = (bins[:-1] + bins[1:]) / 2
+        ax.hist([mids, mids], bins=bins, weights=[unc, cov_n], stacked=True, color=["#c0392b", "#27ae60"],
+                label=["uncovered", "covered"])
+    else:
+        conf = report.tickets["confidence"].to_numpy(dtype=float)
+        cov = report.tickets["covered"].to_numpy(dtype=bool)
+        ax.hist([conf[~cov], conf[cov]], bins=bins, stacked=True, color=["#c0392b", "#27ae60"],
+                label=["uncovered", "covered"])
     ax.axvline(report.min_confidence, color="black", linestyle="--", label=f"threshold {report.min_confidence:.2f}")
     ax.set_xlim(0, 1)
     ax.set_xlabel("confidence of the best FAQ entry")

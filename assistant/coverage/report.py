@@ -68,6 +68,12 @@ class CoverageReport:
         Confidence (0..1) a ticket's best entry needs to count as covered.
     margin : float
         Score difference within which the top two entries make a covered ticket ambiguous.
+    summary : dict or None
+        None when :attr:`tickets` holds every ticket. Otherwise (a streamed run over more tickets
+        than were kept, see :mod:`.stream`) :attr:`tickets` holds only the uncovered-ticket
+        sample that was clustered into gaps, and ``summary`` the totals: ``tickets``, ``covered``,
+        ``ambiguous`` (int), ``clustered`` (tickets in the sample), ``hist_covered`` and
+        ``hist_uncovered`` (tickets per confidence bin of width 0.01, lists of 100 int).
     """
 
     tickets: pd.DataFrame
@@ -78,14 +84,32 @@ class CoverageReport:
     min_confidence: float
     margin: float
     gap_options: dict[str, Any] = field(default_factory=dict, repr=False)
+    summary: dict[str, Any] | None = None
 
     @property
     def n_tickets(self) -> int:
+        if self.summary is not None:
+            return int(self.summary["tickets"])
         return int(len(self.tickets))
 
     @property
     def n_covered(self) -> int:
+        if self.summary is not None:
+            return int(self.summary["covered"])
         return int(self.tickets["covered"].sum()) if len(self.tickets) else 0
+
+    @property
+    def n_ambiguous(self) -> int:
+        if self.summary is not None:
+            return int(self.summary["ambiguous"])
+        return int(self.tickets["ambiguous"].sum()) if len(self.tickets) else 0
+
+    @property
+    def n_clustered(self) -> int:
+        """Uncovered tickets the gap clustering saw (all of them unless the run kept a sample)."""
+        if self.summary is not None:
+            return int(self.summary["clustered"])
+        return self.n_tickets - self.n_covered
 
     @property
     def coverage_rate(self) -> float:
@@ -105,8 +129,8 @@ class CoverageReport:
         """
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence is a confidence in [0, 1], got {min_confidence}")
-        if margin < 0:
-            raise ValueError(f"margin must be >= 0, got {margin}")
+        if not (np.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be a finite number >= 0, got {margin}")
         opts = dict(gap_options or {})
         t = results[TICKET_COLUMNS[:10]].copy()
         t["covered"] = t["confidence"] >= min_confidence
@@ -129,8 +153,44 @@ class CoverageReport:
         ap = ap.sort_values(["count", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
         return cls(t.reset_index(drop=True), e, gaps, ap, list(bad_rows), float(min_confidence), float(margin), opts)
 
+    @classmethod
+    def from_tally(cls, tally: Any, entries: pd.DataFrame, bad_rows: Sequence[Problem], *,
+                   gap_options: dict[str, Any] | None = None) -> CoverageReport:
+        """The report of a :class:`~assistant.coverage.stream.CoverageTally`.
+
+        When the tally kept every ticket this is :meth:`build` over them; otherwise the counts come
+        from the tally, the gaps from clustering its uncovered-ticket sample, and :attr:`summary`
+        is set.
+        """
+        full = tally.full_results()
+        if full is not None:
+            return cls.build(full, entries, bad_rows, min_confidence=tally.min_confidence, margin=tally.margin,
+                             gap_options=gap_options)
+        opts = dict(gap_options or {})
+        t = tally.sorted_sample()
+        t["covered"] = False
+        t["ambiguous"] = False
+        labels, gaps = find_gaps(t["text"].tolist(), **opts)
+        t["gap"] = labels
+        t["gap_label"] = [gaps[g].label if g >= 0 else "" for g in labels]
+        e = entries[["id", "question", "source", "line"]].copy()
+        e["hits"] = [int(tally.hits.get(i, 0)) for i in e["id"]]
+        e = e.sort_values("hits", ascending=False, kind="stable").reset_index(drop=True)
+        ap = pd.DataFrame([(a, b, n) for (a, b), n in tally.pairs.items()], columns=["a", "b", "count"])
+        ap = ap.sort_values(["count", "a", "b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+        summary = {"tickets": tally.tickets, "covered": tally.covered, "ambiguous": tally.ambiguous,
+                   "clustered": len(t), "hist_covered": tally.hist_covered.tolist(),
+                   "hist_uncovered": tally.hist_uncovered.tolist()}
+        return cls(t, e, gaps, ap, list(bad_rows), tally.min_confidence, tally.margin, opts, summary)
+
     def with_min_confidence(self, min_confidence: float, margin: float | None = None) -> CoverageReport:
-        """The same tickets judged at another ``min_confidence`` (and ``margin``); no new search."""
+        """The same tickets judged at another ``min_confidence`` (and ``margin``); no new search.
+
+        Raises ``ValueError`` for a report that kept only a sample of its tickets (:attr:`summary`).
+        """
+        if self.summary is not None:
+            raise ValueError(f"this report kept a sample of its {self.n_tickets:,} tickets, not each ticket's "
+                             "result: analyze again with the other min_confidence (or a larger keep_tickets)")
         return CoverageReport.build(self.tickets, self.entries, self.bad_rows, min_confidence=min_confidence,
                                     margin=self.margin if margin is None else margin, gap_options=self.gap_options)
 
@@ -139,7 +199,8 @@ class CoverageReport:
     def to_dict(self) -> dict[str, Any]:
         """The ``coverage --json`` contract.
 
-        ``{"tickets": int, "covered": int, "coverage_rate": float (4 decimals), "gaps": [{"label": str,
+        ``{"tickets": int, "covered": int, "coverage_rate": float (4 decimals), "clustered": int
+        (uncovered tickets the gap clustering saw), "gaps": [{"label": str,
         "size": int, "terms": [str], "examples": [str]}], "entries": [{"id": str, "question": str,
         "hits": int}], "ambiguous_pairs": [{"a": str, "b": str, "count": int}], "bad_rows": [{"row":
         int, "reason": str}]}``; a bad row's ``row`` is its problem's line and ``reason`` its message.
@@ -148,6 +209,7 @@ class CoverageReport:
             "tickets": self.n_tickets,
             "covered": self.n_covered,
             "coverage_rate": round(self.coverage_rate, 4),
+            "clustered": self.n_clustered,
             "gaps": [g.to_dict() for g in self.gaps],
             "entries": [{"id": r.id, "question": r.question, "hits": int(r.hits)} for r in self.entries.itertuples()],
             "ambiguous_pairs": [{"a": r.a, "b": r.b, "count": int(r.count)} for r in self.ambiguous_pairs.itertuples()],
@@ -155,7 +217,7 @@ class CoverageReport:
         }
 
     def _headline(self) -> str:
-        ambiguous = int(self.tickets["ambiguous"].sum()) if len(self.tickets) else 0
+        ambiguous = self.n_ambiguous
         return (f"{self.n_covered} of {plural(self.n_tickets, 'ticket')} covered ({self.coverage_rate:.1%}) by "
                 f"{plural(len(self.entries), 'FAQ entry', 'FAQ entries')} at confidence threshold "
                 f"{self.min_confidence:.2f}; {plural(len(self.gaps), 'gap topic')}, "
@@ -177,7 +239,10 @@ class CoverageReport:
         n_unc = self.n_tickets - self.n_covered
         in_gaps = sum(g.size for g in self.gaps)
         line = f"Gaps: {plural(n_unc, 'uncovered ticket')}"
-        if n_unc > 1:
+        if self.summary is not None:
+            line += (f"; a sample of {self.n_clustered:,} clustered, {in_gaps} of them in "
+                     f"{plural(len(self.gaps), 'topic')} (sizes below count sampled tickets)")
+        elif n_unc > 1:
             line += f", {in_gaps} of them in {plural(len(self.gaps), 'topic')}"
         out.append(line)
         for g in self.gaps:
@@ -229,7 +294,7 @@ class CoverageReport:
             f"<title>{esc(title)}</title>",
             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-            "vertical-align:top;text-align:left}td.n{text-align:right}img{max-width:100%}</style>",
+            "vertical-align:top;text-align:left}td.n{text-align:right}td.pre{white-space:pre-wrap;font-family:monospace}img{max-width:100%}</style>",
             "</head><body>", f"<h1>{esc(title)}</h1>", f"<p>{esc(self._headline())}</p>",
         ]
         alt = {"hits": "Bar chart: covered tickets per FAQ entry",
@@ -239,8 +304,9 @@ class CoverageReport:
             data = base64.b64encode(figure_png(fig)).decode("ascii")
             parts.append(f'<img alt="{esc(alt[name])}" src="data:image/png;base64,{data}">')
         parts.append("<h2>Gaps: uncovered tickets by topic</h2>")
-        parts.append(_html_table(["size", "topic", "top terms", "examples"],
-                                 [[g.size, g.label, ", ".join(g.terms), "\n\n".join(g.examples)] for g in self.gaps]))
+        parts.append(_html_table(["size", "topic", "top terms", "examples", "draft FAQ entry (markdown)"],
+                                 [[g.size, g.label, ", ".join(g.terms), "\n\n".join(g.examples), g.draft]
+                                  for g in self.gaps], pre={4}))
         parts.append("<h2>Hits per FAQ entry</h2>")
         parts.append(_html_table(["hits", "question", "id"],
                                  [[r.hits, r.question, r.id] for r in self.entries.itertuples()]))
@@ -259,7 +325,8 @@ class CoverageReport:
         return "\n".join(parts)
 
 
-def _html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], pre: set[int] = frozenset()) -> str:
+    """An HTML table, every cell escaped; columns in ``pre`` are shown as preformatted text."""
     rows = list(rows)
     if not rows:
         return "<p>none</p>"
@@ -267,8 +334,11 @@ def _html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     body = []
     for row in rows:
         cells = []
-        for v in row:
+        for i, v in enumerate(row):
             cls = ' class="n"' if isinstance(v, (int, np.integer)) else ""
+            if i in pre:
+                cells.append(f'<td class="pre">{html.escape(str(v))}</td>')
+                continue
             text = html.escape(str(v)).replace("\n\n", "<br><br>")
             cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

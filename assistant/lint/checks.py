@@ -27,6 +27,9 @@ LONG_ANSWER_WORDS = 500
 #: Front matter keys where a date is what the author means.
 _DATE_KEYS = {"date", "lastmod", "publishdate", "expirydate", "pubdate", "published", "modified", "updated",
               "created", "last_update", "last_updated"}
+#: A whole scalar (after ``key:``, ``-``, ``[`` or ``,``) that YAML 1.1 may read as a boolean or a date.
+_MAY_CHANGE_TYPE_RE = re.compile(
+    r"(?im)(?:[:\-]\s+|[\[,]\s*)['\"]?(?:y|n|yes|no|on|off|\d{4}-\d{1,2}-\d{1,2}(?:[Tt ][\d:.+\-Zz ]*)?)['\"]?\s*(?:$|[,\]#}])")
 _ANSWER_START_RE = re.compile(r"^(?:(?:yes|no|yep|nope)\b\s*[,.!:;\u2014\u2013-]|(?:a|answer|回答|答)\s*[:：])", re.I)
 
 
@@ -81,6 +84,8 @@ def _key_nodes(node: yaml.Node | None) -> dict[str, tuple[int, yaml.Node]]:
 def _yaml_type_changes(page: Page) -> list[Problem]:
     """Values this parser keeps as text but YAML 1.1 readers (``yaml.safe_load``) turn into booleans
     or dates; each named at the line of its key (of its item, in a list)."""
+    if not _MAY_CHANGE_TYPE_RE.search(page.fm_raw):
+        return []  # no scalar YAML 1.1 reads as a boolean or a date: nothing to compare (fast path)
     try:
         ours = load_yaml(page.fm_raw)  # first: it refuses values too large or deep for the others
         root = compose_yaml(page.fm_raw)

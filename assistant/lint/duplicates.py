@@ -6,6 +6,13 @@ questions' content words (stop words dropped, plural ``s`` stripped) is at least
 ``near_duplicate``, unless one question only adds words to the other (a narrower question:
 "... in Docker?", "non-commercial") or they are written in different scripts (translations).
 Both are warnings on the later entry, naming the first one like it.
+
+Only questions on one page or in one section (the same folder) are compared, unless both are
+long and specific (at least :data:`SPECIFIC_WORDS` content words) or their answers are similar:
+the same generic "How does it work?" on two products' pages is no duplicate, nor is a template
+heading ("What's new?") repeated under different sections with different answers. Near-duplicates need similar answers too (TF-IDF
+cosine of the answers' content words at least :data:`SIMILAR_ANSWERS`): "How Docker Offload
+works" and "Why use Docker Offload?" share words but answer different things.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ NEAR_DUPLICATE = 0.76
 
 #: Words that do not change what a question asks.
 _QUESTION_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"possible", "way", "able", "please", "does", "do", "did"}
+#: Content words from which a question is specific enough to be compared across sections.
+SPECIFIC_WORDS = 6
+#: TF-IDF cosine of two answers from which near-duplicate questions are reported.
+SIMILAR_ANSWERS = 0.5
 #: Rows of the question-similarity matrix computed at a time (keeps it small).
 _BLOCK = 500
 
@@ -64,20 +75,37 @@ def check_duplicates(entries: Sequence[tuple[str, FaqEntry]], near_duplicate: fl
     """
     out: list[Problem] = []
     normal = [_normal_question(e.question) for _, e in entries]
-    first: dict[str, int] = {}
+    words = [_content_words(q) for q in normal]
+    folder = [shown.rsplit("/", 1)[0] if "/" in shown else "" for shown, _ in entries]
+
+    answer_words = [_content_words(_normal_question(e.answer_text)) or ["\0"] for _, e in entries]
+    A = TfidfVectorizer(analyzer=lambda ws: ws).fit_transform(answer_words) if entries else None
+
+    def similar_answers(i: int, j: int) -> bool:
+        return (A[i] @ A[j].T).toarray()[0, 0] >= SIMILAR_ANSWERS
+
+    section = [e.section for _, e in entries]
+
+    def comparable(i: int, j: int) -> bool:
+        if similar_answers(i, j):
+            return True
+        if section[i] and section[j] and section[i] != section[j]:
+            return False  # a template heading ("What's new?") under different sections says what differs
+        return folder[i] == folder[j] or (len(set(words[i])) >= SPECIFIC_WORDS and len(set(words[j])) >= SPECIFIC_WORDS)
+
+    first: dict[str, list[int]] = {}
     exact: set[int] = set()
     for i, q in enumerate(normal):
         if not q:
             continue
-        if q in first:
-            shown, e = entries[first[q]]
+        match = next((j for j in first.get(q, []) if comparable(i, j)), None)
+        first.setdefault(q, []).append(i)
+        if match is not None:
+            shown, e = entries[match]
             out.append(Problem(entries[i][0], entries[i][1].line, "warning", "duplicate-question",
                                f"same question as {shown}:{e.line}: readers and the retriever cannot tell them "
                                "apart; merge them or say in the question what differs"))
             exact.add(i)
-        else:
-            first[q] = i
-    words = [_content_words(q) for q in normal]
     uniq = [i for i in range(len(entries)) if words[i] and i not in exact]
     if len(uniq) < 2:
         return out
@@ -92,7 +120,8 @@ def check_duplicates(entries: Sequence[tuple[str, FaqEntry]], near_duplicate: fl
                 ib = uniq[b]
                 wa, wb = set(words[ia]), set(words[ib])
                 if row[b] < near_duplicate or (wa != wb and (wa < wb or wb < wa)) \
-                        or _other_script(normal[ia]) != _other_script(normal[ib]):
+                        or _other_script(normal[ia]) != _other_script(normal[ib]) or not comparable(ia, ib) \
+                        or not similar_answers(ia, ib):
                     continue
                 if best is None or row[b] > best[0]:
                     best = (float(row[b]), ib)

@@ -30,8 +30,19 @@ _YAML_FM_RE = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)(?:\n|^)(?:---|\.\.\.)
 _TOML_FM_RE = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)(?:\n|^)\+\+\+[ \t]*(?:\n|\Z)", re.S | re.M)
 _SHORTCODE_RE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _ATTR_ID_RE = re.compile(r"\{:?[^{}\n]*?#([\w\-:.]+)[^{}\n]*\}")
+#: ``{ id="9.7.0" }`` / ``{ id=x }`` in an attribute list (Python-Markdown attr_list).
+_ATTR_ID_KEY_RE = re.compile(r"""\{:?[^{}\n]*?\bid=(?:"([^"]+)"|'([^']+)'|([^\s}"']+))[^{}\n]*\}""")
+#: Material for MkDocs' docs shortcodes: ``<!-- md:setting name -->`` is the anchor ``name``,
+#: ``<!-- md:option name -->`` the anchor ``+name`` (its docs hook renders them as headings).
+_MATERIAL_SHORTCODE_RE = re.compile(r"<!--\s*md:(setting|option)\s+(\S+)\s*-->")
+#: Python-Markdown / GitHub footnotes: ``[^1]:`` defines ``#fn:1``, ``[^1]`` links back as ``#fnref:1``.
+_FOOTNOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
+_CONTENT_TAB_RE = re.compile(r'^\s*===\+?\s+"(.*)"\s*$')
 _HTML_ID_RE = re.compile(r"""\b(?:id|name)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\s>"']+))""", re.I)
 _TRAILING_ATTRS_RE = re.compile(r"\s*\{:?[^{}]*\}\s*$")
+
+
+_UNSET = object()
 
 
 @dataclass
@@ -64,22 +75,32 @@ class Page:
     fm_line: int
     headings: list[Heading]
     _anchors: set[str] | None = None
+    _fm: Any = None
+
+    def __post_init__(self) -> None:
+        self._fm = _UNSET
 
     def front_matter(self) -> Any:
         """The parsed front matter (any YAML/TOML value), ``None`` when there is none or it does not
-        parse (the parser reports that)."""
+        parse (the parser reports that). Parsed once."""
+        if self._fm is not _UNSET:
+            return self._fm
+        value = None
         try:
             if self.fm_kind == "yaml":
-                return load_yaml(self.fm_raw)
-            if self.fm_kind == "toml":
-                return load_toml(self.fm_raw)
+                value = load_yaml(self.fm_raw)
+            elif self.fm_kind == "toml":
+                value = load_toml(self.fm_raw)
         except (yaml.YAMLError, TOMLDecodeError):
-            return None
-        return None
+            value = None
+        self._fm = value
+        return value
 
     def anchors(self) -> set[str]:
         """Lower-cased anchors of the page: heading slugs (deduplicated -1, -2 as Hugo and GitHub
-        do), ``{#id}`` attributes and HTML ``id``/``name`` attributes."""
+        do; also Python-Markdown's, which folds runs of ``-`` into one), ``{#id}`` and ``{ id=x }``
+        attributes, HTML ``id``/``name`` attributes, footnotes (``fn:1``, ``fnref:1``) and Material
+        for MkDocs' ``<!-- md:setting x -->`` / ``<!-- md:option x -->`` anchors."""
         if self._anchors is None:
             found: set[str] = set()
             seen: Counter[str] = Counter()
@@ -87,14 +108,32 @@ class Page:
                 m = _ATTR_ID_RE.search(h.text)
                 if m and _TRAILING_ATTRS_RE.search(h.text):
                     found.add(m.group(1).lower())
+                for m2 in _ATTR_ID_KEY_RE.finditer(h.text):
+                    found.add(next(g for g in m2.groups() if g).lower())
                 slug = slugify(_TRAILING_ATTRS_RE.sub("", h.text))
                 found.add(slug if not seen[slug] else f"{slug}-{seen[slug]}")
+                found.add(re.sub(r"-{2,}", "-", slug).strip("-"))  # Python-Markdown's toc slug
                 seen[slug] += 1
             for tok in walk_tokens(self.tokens):
                 if tok.type in ("html_block", "html_inline"):
                     found.update(next(g for g in m.groups() if g).lower() for m in _HTML_ID_RE.finditer(tok.content))
+                    for m in _MATERIAL_SHORTCODE_RE.finditer(tok.content):
+                        found.add(("+" if m.group(1) == "option" else "") + m.group(2).lower())
                 elif tok.type == "text":
                     found.update(m.group(1).lower() for m in _ATTR_ID_RE.finditer(tok.content))
+            by_line = {h.line: slugify(_TRAILING_ATTRS_RE.sub("", h.text)) for h in self.headings}
+            heading_slug = ""
+            for i, ln in enumerate(self.lines):
+                heading_slug = by_line.get(i + 1, heading_slug)
+                tab = _CONTENT_TAB_RE.match(ln)
+                if tab:  # pymdownx.tabbed: the tab's slug, or the heading's + the tab's (combine_header_slug)
+                    title = re.sub(r":[a-z0-9_]+(?:-[a-z0-9_]+)+:", "", tab.group(1)).strip()  # icons render as SVG
+                    found.add(slugify(title))
+                    if heading_slug:
+                        found.add(f"{heading_slug}-{slugify(title)}")
+                if "[^" in ln:
+                    for m in _FOOTNOTE_RE.finditer(ln):
+                        found.update((f"fn:{m.group(1).lower()}", f"fnref:{m.group(1).lower()}"))
             self._anchors = found
         return self._anchors
 

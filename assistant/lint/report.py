@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,21 @@ class LintReport:
         or worse; the counts are of everything checked)."""
         return {"files": self.files, "entries": self.entries,
                 "problems": [p.to_dict() for p in self.filtered(min_severity)]}
+
+    def render(self, fmt: str = "text", min_severity: str = "info") -> str:
+        """What ``lint --format FMT`` prints: ``text`` (:meth:`to_text`), ``json`` (:meth:`to_dict`),
+        ``sarif``, ``github`` or ``junit`` (:mod:`assistant.lint.formats`), findings at ``min_severity``
+        or worse. Raises ``ValueError`` for another ``fmt``."""
+        if fmt == "text":
+            return self.to_text(min_severity)
+        if fmt == "json":
+            return json.dumps(self.to_dict(min_severity), ensure_ascii=False, indent=2)
+        from . import formats
+
+        writers = {"sarif": formats.to_sarif, "github": formats.to_github, "junit": formats.to_junit}
+        if fmt not in writers:
+            raise ValueError(f"format must be one of text, json, {', '.join(writers)}; got {fmt!r}")
+        return writers[fmt](self.filtered(min_severity))
 
     def to_text(self, min_severity: str = "info") -> str:
         """One ``file:line: severity: message [code]`` line per problem at ``min_severity`` or worse,

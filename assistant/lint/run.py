@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..entries import FaqEntry
-from ..files import parse_error_problem
+from ..files import parse_error_problem, shown_path
 from ..knowledge_base import KnowledgeBase, default_kb_path, find_faq_files
 from ..problems import SEVERITIES, InputFileError, KnowledgeBaseError, Problem
 from ..synonyms import SYNONYMS_FILE, load_synonyms
 from .checks import LONG_ANSWER_WORDS, check_entries, check_fences, check_front_matter, check_headings
 from .duplicates import NEAR_DUPLICATE, check_duplicates
 from .links import Linker
+from .sites import SITE_KINDS, Site, detect_site
 from .pages import Page, read_page
 from .report import LintReport
 
@@ -36,11 +37,11 @@ def _files(root: Path) -> list[Path]:
 def _shown(path: Path) -> str:
     """How a file is named in problems: as given when relative, relative to the working folder when inside it."""
     if not path.is_absolute():
-        return path.as_posix()
+        return shown_path(path.as_posix())
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return shown_path(path.relative_to(Path.cwd()).as_posix())
     except ValueError:
-        return path.as_posix()
+        return shown_path(path.as_posix())
 
 
 def _check_synonyms(root: Path) -> list[Problem]:
@@ -63,7 +64,7 @@ def _severity_order(p: Problem) -> int:
 
 
 def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: float = NEAR_DUPLICATE,
-               long_answer_words: int = LONG_ANSWER_WORDS) -> LintReport:
+               long_answer_words: int = LONG_ANSWER_WORDS, site: str | None = None) -> LintReport:
     """Lint every FAQ markdown file under ``paths`` (folders, read recursively, or single files).
 
     Parameters
@@ -76,6 +77,9 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
         near-duplicates (see :mod:`assistant.lint.duplicates` for the exceptions).
     long_answer_words : int, default :data:`~assistant.lint.LONG_ANSWER_WORDS`
         Answers with more words get a ``long-answer`` warning.
+    site : {"hugo", "mkdocs", "docusaurus", "plain"}, optional
+        The site generator whose link rules apply (:mod:`assistant.lint.sites`); default:
+        detected per folder from its config files (``plain`` when none is found).
 
     Returns
     -------
@@ -89,6 +93,8 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
     KnowledgeBaseError
         If a path does not exist.
     """
+    if site is not None and site not in SITE_KINDS:
+        raise ValueError(f"site must be one of {', '.join(SITE_KINDS)}, got {site!r}")
     roots = [Path(p) for p in paths] if paths else [default_kb_path()]
     problems: list[Problem] = []
     all_entries: list[tuple[str, FaqEntry]] = []
@@ -104,7 +110,7 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
                                     "no markdown files (*.md, *.mdx, *.markdown) found"))
             continue
         kb = KnowledgeBase.load(root)
-        shown_of = {f.relative_to(base).as_posix(): _shown(f) for f in files}
+        shown_of = {shown_path(f.relative_to(base).as_posix()): _shown(f) for f in files}  # keys as kb sources
         for p in kb.problems:
             if p.code in _DROPPED_CODES:
                 continue
@@ -113,13 +119,17 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
             problems.append(Problem(shown, p.line, _SEVERITY_OVERRIDES.get(p.code, p.severity), p.code, p.message))
         if root.is_dir():
             problems += _check_synonyms(root)
+        if root.is_dir() and (root / "simulator.yaml").is_file():  # the simulator's rules beside the FAQ (issue 15)
+            from ..simulator.rulecheck import check_rules_file
+            problems += check_rules_file(Path(_shown(root / "simulator.yaml")), kb)
         by_source: dict[str, list[FaqEntry]] = {}
         for e in kb:
             by_source.setdefault(e.source, []).append(e)
         pages: dict[Path, Page] = {}
-        linker = Linker(Path(os.path.normpath(base.absolute())), pages)
+        linker = Linker(detect_site(base, site) if root.is_dir() else Site(site or "plain", Path(os.path.normpath(base.absolute()))), pages)
+        checked: list[Page] = []
         for f in files:
-            rel = f.relative_to(base).as_posix()
+            rel = shown_path(f.relative_to(base).as_posix())
             absolute = Path(os.path.normpath(f.absolute()))
             page = read_page(absolute, shown_of[rel])
             pages[absolute] = page
@@ -128,9 +138,13 @@ def lint_paths(paths: Sequence[str | Path] | None = None, *, near_duplicate: flo
             problems += check_headings(page)
             problems += check_fences(page)
             problems += check_entries(page, entries, long_answer_words)
-            problems += linker.check(page)
+            checked.append(page)
             all_entries += [(page.shown, e) for e in entries]
+        link_problems: list[Problem] = []
+        for page in checked:  # after every page is read: includes are known both ways
+            link_problems += linker.check(page)
+        problems += linker.downgrade_repeated(link_problems)
     problems += check_duplicates(all_entries, near_duplicate)
-    unique = {(p.file, p.line, p.code, p.message): p for p in problems}
+    unique = {(p.file, p.line, p.code, p.message if p.code != "setext-heading" else ""): p for p in problems}
     ordered = sorted(unique.values(), key=lambda p: (p.file, p.line or 0, _severity_order(p), p.code))
     return LintReport(n_files, len(all_entries), ordered)

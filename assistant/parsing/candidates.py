@@ -39,6 +39,8 @@ class Item:
     end: tuple[int, int] | None = None  # containers: where the body ends (None: never closed)
     question: bool = False
     own_content: bool = False
+    rule: str = ""  # why it is (not) a question, for ``kb --explain``
+    deep_content: bool = False  # headings: text below it before the next heading of its level or higher
     dedent: bool = False
 
 

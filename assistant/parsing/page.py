@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markdown_it.token import Token
+
 from ..entries import FaqEntry, as_list
-from ..files import decode, parse_error_problem
+from ..files import decode, parse_error_problem, shown_path
 from ..problems import Problem
 from .answers import answer_markdown, answer_text_and_links, top_level_blocks
 from .candidates import Item, find_candidates
 from .front_matter import split_front_matter
 from .preprocess import preprocess
-from .questions import QUESTION_LABEL_RE, TRAILING_ATTR_LIST_RE, mark_question_headings, slugify
+from .questions import (QUESTION_LABEL_RE, TRAILING_ATTR_LIST_RE, is_boilerplate, is_question, mark_question_headings,
+                        slugify)
 from .settings import page_settings
 from .text import MD, normalize_source
 
@@ -45,6 +48,9 @@ class ParsedPage:
     problems: list[Problem]
     faq_page: bool = False
     question_level: int | None = None
+    #: Every heading, paragraph question and collapsible block found, in page order, each with
+    #: ``.question`` and ``.rule`` (why it is or is not an entry; ``kb --explain``). 0-based lines.
+    candidates: list[Item] = field(default_factory=list)
 
 
 def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = None,
@@ -75,17 +81,35 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
     front_matter = split_front_matter(lines, source, problems)
     opts = page_settings(settings, front_matter, source, raw_lines, problems)
     pseudo, containers = preprocess(lines)
+    for c in containers:
+        if is_boilerplate(c.text):  # "??? question "Missing something?"": feedback, not an entry
+            c.question, c.rule = False, "not a question: feedback, navigation or guide boilerplate block"
     env: dict[str, Any] = {}
     tokens = MD.parse("\n".join(lines), env)
+    traps = _setext_traps(tokens, lines)
+    if traps:  # "answer" + "---" right under a question: a paragraph and a rule, as the author meant
+        raw_lines = list(raw_lines)
+        for line in traps:
+            problems.append(Problem(source, line, "warning", "setext-heading",
+                                    f"the '---' on line {line + 1} turns the answer line(s) above it into a heading; "
+                                    "read as an answer and a horizontal rule (put a blank line before '---')"))
+            lines[line] = raw_lines[line] = ""
+        env = {}
+        tokens = MD.parse("\n".join(lines), env)
     references = env.get("references", {})
     doc = doc_id if doc_id is not None else re.sub(r"\.(md|mdx|markdown)$", "", source, flags=re.I)
     heads, paras = find_candidates(tokens, pseudo)
+    for it in paras:
+        if is_boilerplate(it.text):  # "**Are you missing something? Open a discussion!**"
+            it.question, it.rule = False, "not a question: feedback, navigation or guide boilerplate paragraph"
 
     # Which headings are questions.
     starts = sorted({h.line for h in heads} | {p.line for p in paras} | {c.line for c in containers})
     for h in heads:
         k = bisect.bisect_right(starts, h.line)
         h.own_content = any(line.strip() for line in lines[h.start[0]:starts[k] if k < len(starts) else len(lines)])
+    for n, h in enumerate(heads):  # content below it, deeper headings included (a problem with its "Solution")
+        h.deep_content = h.own_content or any(d.level > h.level and not is_question(d.text) for d in heads[n + 1:n + 2])
     faq_page, level = mark_question_headings(heads, opts, front_matter, source)
 
     items = sorted(heads + paras + containers, key=lambda it: (it.line, it.kind != "heading"))
@@ -113,12 +137,12 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
                 problems.append(Problem(source, it.line + 1, "warning", "block-unclosed",
                                         f"the collapsible block of question {question!r} never closes; "
                                         "its answer runs to the next heading or question (add the closing tag)"))
-            for other in items[n + 1:]:
+            end = (len(lines), 0)
+            for m in range(n + 1, len(items)):  # no slice copy: one page, any number of questions
+                other = items[m]
                 if other.kind == "heading" and (other.level <= it.level or other.question) or other.kind == "para":
                     end = (other.line, 0)
                     break
-            else:
-                end = (len(lines), 0)
             for c in containers:  # a question inside a collapsible block ends with it
                 if c is not it and c.end and (c.line, 0) < (it.line, 0) < c.end and c.end < end:
                     end = c.end
@@ -141,8 +165,35 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
         if not answer_text:
             problems.append(Problem(source, it.line + 1, "warning", "empty-answer",
                                     f"question {question!r} has no answer"))
+    for it in paras:
+        it.rule = it.rule or "question: a paragraph that is only a bold question, or a Q: line"
+    for c in containers:
+        c.rule = c.rule or "question: a collapsible block (details, admonition, accordion) with a question title"
     return ParsedPage(source=source, front_matter=front_matter, entries=entries, problems=problems,
-                      faq_page=faq_page, question_level=level)
+                      faq_page=faq_page, question_level=level, candidates=items)
+
+
+def _setext_traps(tokens: list[Token], lines: list[str]) -> list[int]:
+    """0-based lines of ``---`` underlines that made a setext heading of an answer: the heading
+    comes right after a question-shaped heading (nothing but blank lines between) and is not
+    question-shaped itself. The heading's text starts the line after its underline's block start."""
+    out = []
+    prev_question_end: int | None = None
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or not tok.map or tok.nesting == -1:
+            continue
+        if tok.type == "heading_open":
+            text = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            start, end = tok.map
+            if tok.markup == "-" and prev_question_end is not None and not is_question(text) \
+                    and not any(ln.strip() for ln in lines[prev_question_end:start]):
+                out.append(end - 1)
+                prev_question_end = None
+                continue
+            prev_question_end = end if is_question(text) else None
+        else:
+            prev_question_end = None
+    return out
 
 
 def _unique_slug(slug: str, seen: dict[str, int]) -> str:
@@ -187,7 +238,7 @@ def parse_file(path: str | Path, root: str | Path | None = None, *, doc_id: str 
     (:func:`assistant.files.decode`), and the rest of the page still parses.
     """
     path = Path(path)
-    rel = path.relative_to(root).as_posix() if root is not None else path.as_posix()
+    rel = shown_path(path.relative_to(root).as_posix() if root is not None else path.as_posix())
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -25,6 +25,7 @@ class Heading(Protocol):
     text: str
     own_content: bool
     question: bool
+    rule: str
 
 __all__ = [
     "WH_WORDS", "AUXILIARIES", "QUESTION_LABEL_RE", "ANSWER_LABEL_RE", "ATTR_LIST_RE", "TRAILING_ATTR_LIST_RE",
@@ -42,6 +43,9 @@ _STATEMENT_AFTER_WH = frozenset(
     "to i you we they he she it the a an this that these those my your our their its his her".split()
 )
 
+#: Words after a question word that make a question without an auxiliary ("What's", "What happens").
+_ASKING_AFTER_WH = frozenset("s re ll happens happened happen if else about not exactly".split())
+
 _QUESTION_MARKS = "?\uff1f\u061f\u2e2e\ufe56\u055e\u2047\u2048\u2049"
 #: A ``Q:``/``Question:``/``问：`` label opening a question, and an ``A:``/``Answer:``/``回答：`` label
 #: opening its answer.
@@ -57,15 +61,21 @@ _BOILERPLATE_RE = re.compile(
     r"|did (?:this|you find (?:this|it|what you were looking for))(?: \w+)*"
     r"|(?:still )?(?:have|got) (?:more |any |other |further )?questions(?: \w+)*"
     r"|(?:need|want) (?:more |further |additional |some )?(?:help|support)"
-    r"|(?:any|more|other) questions"
+    r"|(?:any|more|other) questions|(?:are you |anything )?missing (?:something|anything)(?: \w+)*"
     r"|related(?: \w+)?|see also|next steps?|what'?s next|further reading|learn more|"
+    # guide boilerplate: what a tutorial says about itself, not a question a reader asks
+    r"what (?:will|do|can|should) (?:you|i|we) (?:learn|need|build|cover)(?: \w+)*|"
+    r"what (?:you'?ll|you will|we'?ll|we will) (?:learn|need|build|cover)(?: \w+)*|"
+    r"who(?:'?s| is) (?:this|it|the guide|this guide|this page|this tutorial) for|"
+    r"prerequisites?|before you (?:begin|start)|requirements|summary|overview|introduction|conclusion|"
+    r"recap|wrap up|wrapping up|"
     r"additional resources|resources|feedback|contents|table of contents|on this page|"
     r"in this (?:article|page|section))",
     re.I,
 )
 #: Words that make a page an FAQ page (rule 2) in its front matter, first heading or file name.
 _FAQ_WORD_RE = re.compile(
-    r"\bfaqs?\b|\bq\s*&\s*a\b|frequently[\s-]+asked|troubleshoot|常见问题|常見問題|よくある質問|자주 묻는 질문", re.I
+    r"\bfaqs?\b|\bq\s*&\s*a\b|frequently[\s-]+asked|troubleshoot|known[\s-]+issues|常见问题|常見問題|よくある質問|자주 묻는 질문", re.I
 )
 
 #: A ``{ #id .class key=value }`` attribute list (Python-Markdown attr_list, MkDocs, Hugo).
@@ -124,7 +134,13 @@ def is_question(text: str) -> bool:
     first, second = words[0], words[1]
     if first in AUXILIARIES:
         return second != "not" and not second.isdigit()
-    return first in WH_WORDS and second not in _STATEMENT_AFTER_WH
+    if first not in WH_WORDS or second in _STATEMENT_AFTER_WH:
+        return False
+    # Without a question mark a question word needs a verb that asks: "How do I reset it",
+    # "Which plan should I pick", "What's new", "What happens if ...". "How group mapping works"
+    # and "How Docker Hardened Images support provenance" are statement titles.
+    # "Who" is followed by its verb ("Who wrote Prometheus").
+    return first == "who" or second in _ASKING_AFTER_WH or any(w in AUXILIARIES for w in words[1:5])
 
 
 def is_boilerplate(text: str) -> bool:
@@ -176,25 +192,81 @@ def _common_level(heads: list[Heading]) -> int | None:
     return min(levels, key=lambda level: (-levels[level], -level))
 
 
+def _is_troubleshooting_page(front_matter: dict[str, Any], source: str, heads: list[Heading]) -> bool:
+    """True when the file name (the folder's for ``index``/``_index``), the ``title`` or the first
+    ``#`` heading says *troubleshoot(ing)* or *known issues*: each problem heading is an entry."""
+    path = Path(source)
+    name = path.name.split(".")[0]
+    if name.lower() in ("index", "_index", "readme") and path.parent.name:
+        name = path.parent.name
+    texts = [name, str(front_matter.get("title") or ""), next((h.text for h in heads if h.level == 1), "")]
+    return any(re.search(r"troubleshoot|known[\s_-]+issues", t, re.I) for t in texts)
+
+
+def _problem_level(heads: list[Heading]) -> int | None:
+    """The level of a troubleshooting page's problem headings: the most common level whose
+    headings are mostly distinct (a level of repeated "Cause" / "Solution" subheadings is not it;
+    a single ``#`` title does not count), else :func:`_common_level`."""
+    by_level: dict[int, list[str]] = {}
+    for h in heads:
+        if not is_boilerplate(h.text):
+            by_level.setdefault(h.level, []).append(h.text.casefold())
+    if len(by_level.get(1, [])) == 1 and len(by_level) > 1:
+        del by_level[1]
+    distinct = [lv for lv, texts in by_level.items() if len(set(texts)) >= 0.8 * len(texts)]
+    if not distinct:
+        return _common_level(heads)
+    return min(distinct, key=lambda lv: (-len(by_level[lv]), -lv))
+
+
 def mark_question_headings(heads: list[Heading], opts: dict[str, Any], front_matter: dict[str, Any],
                            source: str) -> tuple[bool, int | None]:
-    """Set ``.question`` on each heading by rules 1-3 and the overrides ``opts``.
+    """Set ``.question`` and ``.rule`` on each heading by rules 1-3 and the overrides ``opts``.
 
     ``opts`` holds ``question_headings`` (default ``auto``) and ``question_level`` (see
     :mod:`.settings`); each heading's ``own_content`` must be set (it has an answer of its own).
+    ``.rule`` says in words why a heading is or is not a question (``kb --explain``).
     Returns ``(faq_page, question_level)``: whether the FAQ-page convention applied, and at which
-    heading level (``None`` when it did not).
+    heading level (``None`` when it did not). On a troubleshooting page (:func:`_is_troubleshooting_page`)
+    without question-shaped headings the question level is the most common heading level, so each
+    problem heading ("Docker daemon fails to start") is an entry.
     """
     mode = opts.get("question_headings", "auto")
     level = opts.get("question_level") or _question_level(heads)
+    why = "question_level override" if opts.get("question_level") else "most question-shaped headings"
     faq_page = mode == "all" or (
         mode == "auto" and ("question_level" in opts or _is_faq_page(front_matter, source, heads)))
+    kind = "FAQ page"
+    if faq_page and mode == "auto" and "question_level" not in opts \
+            and _is_troubleshooting_page(front_matter, source, heads):
+        kind = "troubleshooting page"
+        if level is None:
+            level, why = _problem_level(heads), "most common level of distinct headings"
     if faq_page and level is None and mode == "all":
-        level = _common_level(heads)
+        level, why = _common_level(heads), "most common heading level"
     if not faq_page:
         level = None
     for h in heads:
-        if mode == "none" or is_boilerplate(h.text):
+        if mode == "none":
+            h.question, h.rule = False, "not a question: question_headings is none"
             continue
-        h.question = is_question(h.text) or (level is not None and h.level == level and h.own_content)
+        if is_boilerplate(h.text):
+            h.question, h.rule = False, "not a question: feedback, navigation or guide boilerplate heading"
+            continue
+        if is_question(h.text):
+            h.question, h.rule = True, "question: question-shaped (ends with '?', Q:, auxiliary verb or question word + verb)"
+        elif level is not None and h.level == level and (
+                h.own_content or (kind == "troubleshooting page" and getattr(h, "deep_content", False))):
+            h.question, h.rule = True, f"question: {kind}, a heading with an answer at the question level {level} ({why})"
+        else:
+            h.question = False
+            if level is not None and h.level == level:
+                h.rule = f"not a question: {kind}, at the question level {level} but without an answer of its own"
+            elif level is not None:
+                where = "a section" if h.level < level else "part of the answer above"
+                h.rule = f"not a question: {kind}, but level {h.level} is not the question level {level} ({where})"
+            elif faq_page:
+                h.rule = f"not a question: {kind} without question-shaped headings, so headings are sections"
+            else:
+                h.rule = "not a question: a statement heading on a page that is not an FAQ page"
     return faq_page, level

@@ -1,255 +1,324 @@
-"""The simulator's engine: :class:`Simulator` applies :data:`~assistant.simulator.rules.RULES` to an org and a user.
+"""The simulator's generic engine: :class:`Simulator` evaluates every rule of a rules file for a user.
 
-What "works" means: ``web_sign_in`` (web and Desktop) and ``cli_sign_in`` (CLI, API, CI) list
-only the sign-in methods that the FAQ agrees keep working for the user. Where two entries
-disagree (rule 9 against rule 5, about a service account's password under enforcement) the
-simulator follows the more specific entry (rule 9: an existing password keeps working for a
-service account), lowers the rule 5/6 "needs a PAT" findings for that account from blocker to
-warning, and a ``faq-conflict`` finding names the disagreement and cites both sides. When the
-knowledge base lacks a cited question, the rule still applies and a ``faq-entry-missing``
-finding says its finding is not backed by this knowledge base.
+Nothing here is specific to SSO: the rules, their conditions, effects, findings, citations and
+the outcome's sentences all come from a rules file (:mod:`.rulesfile`; the bundled
+``kb/simulator.yaml`` by default). For one user the engine
+
+1. runs the rules in file order against the ``baseline`` org (the org before the settings) and
+   notes which uses work there;
+2. runs them against the org: a rule applies when all its ``when`` conditions hold (else the
+   trace keeps the first one that did not) and then applies its ``effect`` to the facts;
+3. computes the uses that do not work (``unavailable``) and those that stop working because of
+   the settings (``lost``: unavailable now, available under the baseline), with the rules that
+   took each away;
+4. emits each finding of an applied rule whose ``if`` holds on the final facts, citing the FAQ
+   entries (by anchor) of its rule. A cited anchor the knowledge base lacks is a
+   ``faq-entry-missing`` warning; the rule still applies.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..knowledge_base import KnowledgeBase
+from ..knowledge_base import KnowledgeBase, default_kb_path
+from ..problems import FaqAssistantError
 from .inputs import Roster, parse_org, parse_user
-from .model import USES, WEB_USES, Finding, Org, Outcome, User
-from .roster import RosterResult
-from .rules import RULES_BY_KEY, resolve_citations
+from .model import Finding, Org, User, _email
+from .outcome import Outcome, RuleTrace
+from .rulecheck import resolve_anchor
+from .rulesfile import RULES_FILE, Condition, RuleSet, load_rules
+from .values import boolean, choice, domain_name, split_list
 
-__all__ = ["Simulator"]
+__all__ = ["Simulator", "default_rules_path", "parse_record"]
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 
-class _Findings:
-    """Collects findings, resolving each rule's citations and noting questions the KB lacks."""
+def default_rules_path(kb: KnowledgeBase | None = None) -> Path:
+    """``simulator.yaml`` at the root of ``kb``'s folder when it has one, else the bundled knowledge base's."""
+    root = getattr(kb, "root", None)
+    if root is not None and Path(root).is_dir() and (Path(root) / RULES_FILE).is_file():
+        return Path(root) / RULES_FILE
+    return default_kb_path() / RULES_FILE
 
-    def __init__(self, citations: Mapping[str, list[str]], missing: Mapping[str, list[str]]):
-        self._citations, self._missing = citations, missing
-        self.items: list[Finding] = []
-        self._missing_items: list[Finding] = []
-        self._reported: set[str] = set()
 
-    def add(self, rule: str | tuple[str, ...], code: str, severity: str, message: str) -> None:
-        keys = (rule,) if isinstance(rule, str) else rule
-        ids: list[str] = []
-        for key in keys:
-            ids += [i for i in self._citations[key] if i not in ids]
-            for question in self._missing[key]:
-                if question not in self._reported:
-                    self._reported.add(question)
-                    r = RULES_BY_KEY[key]
-                    self._missing_items.append(Finding(
-                        "faq-entry-missing", "warning",
-                        f"The knowledge base has no FAQ entry with the question “{question}”, which rule "
-                        f"'{key}' ({r.summary}) comes from: the finding '{code}' is not backed by this knowledge "
-                        "base. Check the FAQ before relying on it.", [], key))
-        self.items.append(Finding(code, severity, message, ids, keys[0]))
+def parse_record(fields: Mapping[str, Mapping[str, Any]], data: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+    """``data`` checked against a rules file's field specs: ``{field: value}`` with defaults filled in.
 
-    def all(self) -> list[Finding]:
-        return self.items + self._missing_items
+    Raises
+    ------
+    FaqAssistantError
+        ``"<field>: <message>"``: an unknown field, a missing required one, or an invalid value.
+    """
+    derived = {f"{k}_domain" for k, s in fields.items() if s["type"] == "email"} | \
+        {f"{k}_domains" for k, s in fields.items() if s["type"] == "emails"}
+    data = {k: v for k, v in dict(data or {}).items() if k not in derived}
+    unknown = [str(k) for k in data if k not in fields]
+    if unknown:
+        raise FaqAssistantError(f"unknown {what} field {', '.join(map(repr, unknown))} (expected {', '.join(fields)})")
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        value = data.get(name)
+        if value is None or value == "":
+            if spec.get("required"):
+                raise FaqAssistantError(f"{name}: required")
+            value = spec.get("default")
+        kind = spec["type"]
+        if kind == "bool":
+            out[name] = boolean(value if value is not None else False, name)
+        elif kind == "int":
+            try:
+                out[name] = int(value if value is not None else 0)
+            except (TypeError, ValueError):
+                raise FaqAssistantError(f"{name}: expected a whole number, got {value!r}") from None
+        elif kind == "text":
+            out[name] = "" if value is None else str(value)
+            if not out[name].isprintable():
+                raise FaqAssistantError(f"{name}: {out[name]!r} has control characters")
+        elif kind == "choice":
+            out[name] = choice(value, name, tuple(spec["choices"]), "value")
+        elif kind == "set":
+            items = {choice(v, name, tuple(spec["choices"]), "value") for v in split_list(value)}
+            out[name] = [c for c in spec["choices"] if c in items]
+        elif kind == "list":
+            out[name] = list(dict.fromkeys(split_list(value)))
+            bad = next((v for v in out[name] if not v.isprintable()), None)
+            if bad is not None:
+                raise FaqAssistantError(f"{name}: {bad!r} has control characters")
+        elif kind == "email":
+            out[name] = _email(value, name) if value is not None else ""
+        elif kind == "emails":
+            out[name] = list(dict.fromkeys(_email(v, name) for v in split_list(value)))
+        elif kind == "domains":
+            out[name] = sorted({domain_name(str(v).lstrip("@"), name) for v in split_list(value)})
+    for name, spec in fields.items():  # derived: the domains of email fields
+        if spec["type"] == "email":
+            out[f"{name}_domain"] = out[name].rpartition("@")[2]
+        elif spec["type"] == "emails":
+            out[f"{name}_domains"] = sorted({e.rpartition("@")[2] for e in out[name]})
+    return out
+
+
+class _Eval:
+    """Values of subjects for one run: ``org.x``, ``user.x``, facts, and after the run ``lost``/``unavailable``."""
+
+    def __init__(self, values: dict[str, dict[str, Any]], facts: dict[str, Any], extra: dict[str, Any] | None = None):
+        self.values, self.facts, self.extra = values, facts, extra or {}
+
+    def get(self, subject: str) -> Any:
+        if subject in self.extra:
+            return self.extra[subject]
+        if subject in self.facts:
+            return self.facts[subject]
+        scope, _, name = subject.partition(".")
+        return self.values[scope][name]
+
+    def ref(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(("org.", "user.")):
+            return self.get(value)
+        return value
+
+    def holds(self, c: Condition) -> bool:
+        v, t = self.get(c.subject), self.ref(c.value)
+        items = v if isinstance(v, list) else [v]
+        t_list = [str(x) for x in (t if isinstance(t, list) else [t])]
+        if c.op == "eq":
+            return v == t if isinstance(v, bool) or isinstance(t, bool) else str(v) == str(t)
+        if c.op == "not":
+            return not (v == t if isinstance(v, bool) or isinstance(t, bool) else str(v) == str(t))
+        if c.op == "in":
+            return str(v) in t_list
+        if c.op == "not_in":
+            return str(v) not in t_list
+        if c.op == "any_of":
+            return any(str(i) in t_list for i in items)
+        if c.op == "none_of":
+            return not any(str(i) in t_list for i in items)
+        if c.op == "empty":
+            return (len(v) == 0 if isinstance(v, (list, str)) else not v) == bool(t)
+        if c.op == "any_not_in":
+            return any(str(i) not in t_list for i in items)
+        if c.op == "at_least":
+            return float(v) >= float(t)
+        if c.op == "more_than":
+            return float(v) > float(t)
+        raise FaqAssistantError(f"unknown operator {c.op!r}")
+
+    def describe(self, c: Condition) -> str:
+        """``c`` and the value it saw: ``org.sso = enforced (is off)``."""
+        v = self.get(c.subject)
+        shown = ("true" if v else "false") if isinstance(v, bool) else ("[" + ", ".join(map(str, v)) + "]"
+                                                                       if isinstance(v, list) else str(v))
+        return f"{c} (is {shown})"
+
+    def first_failing(self, conditions: Iterable[Condition]) -> Condition | None:
+        return next((c for c in conditions if not self.holds(c)), None)
 
 
 class Simulator:
-    """Apply :data:`~assistant.simulator.rules.RULES` to an organization and its users, citing the knowledge base.
+    """Evaluate a rules file for an organization and its users, citing the knowledge base.
 
     Parameters
     ----------
     kb : KnowledgeBase, optional
         Where citations are looked up; default the bundled knowledge base.
+    rules : str or Path or RuleSet, optional
+        The rules file; default ``simulator.yaml`` of ``kb``'s folder, else the bundled one.
 
     Attributes
     ----------
+    rules_ : RuleSet
     citations_ : dict
-        Rule key -> cited FAQ entry ids found in ``kb``.
+        Rule id -> cited FAQ entry ids found in ``kb`` (in the rule's ``cites`` order).
     missing_ : dict
-        Rule key -> cited questions ``kb`` does not have (reported as ``faq-entry-missing`` findings).
+        Rule id -> cited anchors ``kb`` has no entry for.
+
+    Raises
+    ------
+    InputFileError
+        The rules file cannot be used (naming its file and line).
     """
 
-    def __init__(self, kb: KnowledgeBase | None = None):
+    def __init__(self, kb: KnowledgeBase | None = None, rules: str | Path | RuleSet | None = None):
         self.kb = kb if kb is not None else KnowledgeBase.load()
-        self.citations_, self.missing_ = resolve_citations(self.kb)
+        self.rules_ = rules if isinstance(rules, RuleSet) else load_rules(rules or default_rules_path(self.kb))
+        self.citations_: dict[str, list[str]] = {}
+        self.missing_: dict[str, list[str]] = {}
+        for r in self.rules_.rules:
+            found = [(a, resolve_anchor(self.kb, a, self.rules_.page)) for a in r.cites]
+            self.citations_[r.id] = list(dict.fromkeys(i for _, ids in found for i in ids))
+            self.missing_[r.id] = [a for a, ids in found if not ids]
+        self._typed = set(self.rules_.org_fields) == set(Org.__dataclass_fields__) and \
+            set(self.rules_.user_fields) == set(User.__dataclass_fields__)
 
-    def simulate(self, org: Org | Mapping[str, Any], user: User | Mapping[str, Any]) -> Outcome:
+    # --- inputs -------------------------------------------------------------------------------
+
+    def parse_org(self, org: Any) -> Any:
+        """``org`` as this simulator's org: an :class:`Org` for the SSO rules, else a checked dict."""
+        if self._typed:
+            return org if isinstance(org, Org) else parse_org(org)
+        return parse_record(self.rules_.org_fields, org.to_dict() if hasattr(org, "to_dict") else org, "org")
+
+    def parse_user(self, user: Any) -> Any:
+        if self._typed:
+            return user if isinstance(user, User) else parse_user(user)
+        return parse_record(self.rules_.user_fields, user.to_dict() if hasattr(user, "to_dict") else user, "user")
+
+    def _values(self, org: Any, user: Any, baseline: bool = False) -> dict[str, dict[str, Any]]:
+        o = org.to_dict() if hasattr(org, "to_dict") else dict(org)
+        if baseline:
+            o.update(self.rules_.baseline)
+        u = user.to_dict() if hasattr(user, "to_dict") else dict(user)
+        return {"org": parse_record(self.rules_.org_fields, o, "org"), "user": parse_record(self.rules_.user_fields, u, "user")}
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def _run(self, values: dict[str, dict[str, Any]]):
+        rs = self.rules_
+        facts: dict[str, Any] = {n: (False if s["type"] == "bool" else []) for n, s in rs.facts.items()}
+        took: dict[str, list[str]] = {n: [] for n in rs.facts}  # fact -> rules that removed from / added blocks to it
+        ev = _Eval(values, facts)
+        trace: list[RuleTrace] = []
+        for rule in rs.rules:
+            failing = [c for c in rule.conditions if not ev.holds(c)]
+            failed = failing[0] if failing else None
+            trace.append(RuleTrace(rule.id, failed is None, ev.describe(failed) if failed else None,
+                                   not_holding=[ev.describe(c) for c in failing]))
+            if failed is not None:
+                continue
+            for kind in ("set", "add", "remove"):
+                for fact, value in rule.effect.get(kind, {}).items():
+                    spec = rs.facts[fact]
+                    if spec["type"] == "bool":
+                        facts[fact] = bool(value)
+                        continue
+                    items = [str(v) for v in (value if isinstance(value, list) else [value])]
+                    old = facts[fact]
+                    new = items if kind == "set" else old + items if kind == "add" else [v for v in old if v not in items]
+                    new = [c for c in spec["choices"] if c in new] if spec["choices"] else list(dict.fromkeys(new))
+                    if (set(old) - set(new)) or (fact == rs.blocked_fact and set(new) - set(old)):
+                        if not rule.baseline:
+                            took[fact].append(rule.id)
+                    facts[fact] = new
+        uses = values["user"].get(rs.uses_field, []) if rs.uses_field else []
+        blocked = facts.get(rs.blocked_fact, []) if rs.blocked_fact else []
+        unavailable = [u for u in uses if (u in rs.access and not facts[rs.access[u]]) or u in blocked]
+        return facts, trace, unavailable, took, uses
+
+    def simulate(self, org: Any, user: Any) -> Outcome:
         """What ``org``'s settings do to ``user``.
 
-        ``org`` and ``user`` may be mappings of the :class:`Org` / :class:`User` fields.
+        ``org`` and ``user`` may be mappings of the rules file's fields (:class:`Org` /
+        :class:`User` for the SSO rules).
 
         Raises
         ------
         FaqAssistantError
-            A ``ValueError`` naming the field of a mapping with an unknown key or an invalid value
-            (:class:`~assistant.problems.InputFileError` ``"org: ..."`` for the org).
+            A ``ValueError`` naming the field of an unknown key or an invalid value
+            (:class:`~assistant.problems.InputFileError` ``"org: ..."`` for the SSO org).
         """
-        org = org if isinstance(org, Org) else parse_org(org)
-        user = user if isinstance(user, User) else parse_user(user)
-        f = _Findings(self.citations_, self.missing_)
-        who, domain = user.email, user.domain
-        service = user.account == "service"
-        configured = org.sso != "off"
-        enforced = org.sso == "enforced"
+        org, user = self.parse_org(org), self.parse_user(user)
+        rs = self.rules_
+        values = self._values(org, user)
+        _, _, before, _, _ = self._run(self._values(org, user, baseline=True))
+        facts, trace, unavailable, took, uses = self._run(values)
+        lost = [u for u in unavailable if u not in before]
+        reasons = {u: list(dict.fromkeys(took.get(rs.access.get(u, ""), [])
+                                         + (took.get(rs.blocked_fact or "", []) if u in facts.get(rs.blocked_fact or "", [])
+                                            else []))) for u in lost}
+        extra: dict[str, Any] = {"lost": lost, "unavailable": unavailable}
+        ev = _Eval(values, facts, extra)
+        findings: list[Finding] = []
+        missing: list[Finding] = []
+        reported: set[str] = set()
+        for rule, t in zip(rs.rules, trace):
+            if not t.applied:
+                continue
+            for spec in rule.findings:
+                if ev.first_failing(spec.conditions) is not None:
+                    continue
+                t.findings.append(spec.code)
+                about = list(lost)
+                for c in spec.conditions:
+                    if c.subject == "lost" and c.op == "any_of":
+                        about = [u for u in about if u in c.value]
+                findings.append(Finding(spec.code, spec.severity, self._render(spec.message, ev),
+                                        list(self.citations_[rule.id]), rule.id, rule.scope, spec.advice,
+                                        tuple(about) if spec.severity == "blocker" else ()))
+                for anchor in self.missing_[rule.id]:
+                    if anchor not in reported:
+                        reported.add(anchor)
+                        missing.append(Finding(
+                            "faq-entry-missing", "warning",
+                            f"The knowledge base has no FAQ entry with the anchor #{anchor}, which rule '{rule.id}' "
+                            f"({rule.explain}) cites: the finding '{spec.code}' is not backed by this knowledge base. "
+                            "Check the FAQ before relying on it.", [], rule.id, "org"))
+        sentences = [self._render(text, ev) for conds, text in rs.describe if ev.first_failing(conds) is None]
+        return Outcome(rs, org, user, values, facts, unavailable, lost, reasons, findings + missing, trace, sentences)
 
-        # Rules 1 and 2: SSO is active only on Business with a verified domain.
-        if configured and org.plan != "business":
-            f.add("business-plan", "sso-needs-business", "blocker",
-                  f"SSO is set to {org.sso} but the organization is on the {org.plan} plan: SSO needs a Business "
-                  "subscription, so it is not active. Upgrade to Business first.")
-        if configured and not org.verified_domains:
-            f.add("verified-domain", "sso-needs-verified-domain", "blocker",
-                  f"SSO is set to {org.sso} but no domain is verified: a domain must be verified before it can be "
-                  "used with an SSO connection, so SSO is not active. Verify the organization's email domain first.")
-        sso_active = configured and org.plan == "business" and bool(org.verified_domains)
-        applies = sso_active and domain in org.verified_domains
-        enforced_for_user = applies and enforced
+    def _render(self, template: str, ev: _Eval) -> str:
+        def value(m: re.Match) -> str:
+            name = m.group(1)
+            if name.startswith("lost_") and name[5:] in self.rules_.facts:
+                fact = name[5:]
+                v = [u for u in ev.extra["lost"] if self.rules_.access.get(u) == fact]
+                return ", ".join(self.rules_.words.get(u, u) for u in v) or "nothing"
+            v = ev.get(name)
+            if name in ("lost", "unavailable"):
+                return ", ".join(self.rules_.words.get(u, u) for u in v) or "nothing"
+            if isinstance(v, bool):
+                return "yes" if v else "no"
+            if isinstance(v, list):
+                if name in self.rules_.facts and name not in ("lost", "unavailable") and \
+                        any(x in self.rules_.words for x in v):
+                    return " or ".join(self.rules_.words.get(x, x) for x in v)
+                return ", ".join(map(str, v)) or "none"
+            return str(v)
+        return _PLACEHOLDER.sub(value, template)
 
-        # Without SSO for this user: their iEchor ID password and any PAT, as before.
-        web = ["password"] if user.has_password else []
-        cli = (["password"] if user.has_password else []) + (["pat"] if user.has_pat else [])
-
-        # Rule 3: enabled, not enforced -> SSO or the iEchor ID password.
-        if applies and not enforced:
-            web = (["sso"] if user.in_idp else []) + web
-            via = "SSO" + (" or their iEchor ID password" if user.has_password else "")
-            note = "" if user.in_idp else " (SSO only once their email is in the identity provider)"
-            f.add("enabled-not-enforced", "sso-optional", "info",
-                  f"SSO is enabled but not enforced for {domain}: {who} may sign in with {via}{note}.")
-
-        # Rule 4: enforcement covers only verified SSO domains.
-        if sso_active and not applies:
-            if enforced:
-                f.add("domain-scope", "enforcement-not-applicable", "warning",
-                      f"SSO enforcement does not apply to {who}: {domain} is not a verified SSO domain "
-                      f"({', '.join(org.verified_domains)}), so they can bypass SSO and sign in with their "
-                      "username and password as usual.")
-            else:
-                f.add(("domain-scope", "verified-domain"), "sso-not-applicable", "info",
-                      f"SSO does not cover {who}: {domain} is not a verified SSO domain; they sign in as usual.")
-
-        if enforced_for_user:
-            # Enforced: SSO credentials instead of the iEchor ID; the CLI and API need a PAT.
-            web = ["sso"] if user.in_idp else []
-            cli = ["pat"] if user.has_pat else []
-            # Rule 9: a service account's existing password (and PAT) still work under enforcement.
-            kept_password = service and user.has_password
-            if kept_password:
-                web.append("password")
-                cli.insert(0, "password")
-            if not service:
-                if user.in_idp:
-                    f.add("sso-credentials", "sso-required", "info",
-                          f"SSO is enforced for {who}: they sign in with their SSO credentials instead of their "
-                          "iEchor ID password.")
-                else:
-                    f.add("sso-credentials", "not-in-idp", "blocker" if WEB_USES & set(user.uses) else "warning",
-                          f"SSO is enforced for {who}, who must sign in with SSO credentials instead of their "
-                          "iEchor ID, but the email is not (unaliased and enabled) in the identity provider: they "
-                          "cannot sign in on the web or in Desktop until it is.")
-
-            # Rule 5.
-            cli_uses = [u for u in ("cli", "api") if u in user.uses]
-            if not user.has_pat:
-                if cli_uses:
-                    f.add("cli-needs-pat", "cli-needs-pat", "warning" if kept_password else "blocker",
-                          f"SSO is enforced for {who}, so the CLI and API need a personal access token and they "
-                          f"have none: the {' and '.join(u.upper() for u in cli_uses)} "
-                          f"stop{'s' * (len(cli_uses) == 1)} working for them. Create a PAT before enforcing.")
-                else:
-                    f.add("cli-needs-pat", "cli-needs-pat", "info",
-                          f"SSO is enforced for {who}: if they use the CLI or API they will need a personal "
-                          "access token.")
-
-        # Rule 6: automation and CI/CD need PATs.
-        if applies and "ci" in user.uses and not user.has_pat:
-            if enforced:
-                f.add("automation", "ci-needs-pat", "warning" if service and user.has_password else "blocker",
-                      f"SSO is enforced for {who} and their CI/CD uses no personal access token: automation "
-                      "stops working. Create PATs and use them instead of a password.")
-            else:
-                f.add("automation", "ci-needs-pat", "warning",
-                      f"{who} runs CI/CD without a personal access token: create PATs for automation and use them "
-                      "instead of a password before enforcing SSO.")
-
-        if enforced_for_user:
-            # Rule 7.
-            if user.member:
-                f.add("auto-add", "removal-locks-out", "info",
-                      f"SSO enforcement applies to every {domain} user: if an admin removes {who} from the "
-                      "organization, they cannot authenticate while enforcement holds.")
-            else:
-                f.add("auto-add", "auto-added", "info",
-                      f"SSO enforcement adds {who} to the organization automatically (every {domain} user is "
-                      "added). An admin may remove them, but then they cannot authenticate while enforcement holds.")
-            # Rule 8.
-            desktop = " Their work in Desktop is not affected." if "desktop" in user.uses else ""
-            f.add("migration", "account-migrates", "info",
-                  f"The account already uses the organization's email ({who}), so it is migrated to SSO.{desktop}")
-        elif sso_active and enforced and not applies:
-            f.add("migration", "not-migrated", "info",
-                  f"{who} does not use an email of a verified domain (e.g. a personal email), so the account is "
-                  "not migrated to SSO.")
-
-        # Rule 9: service accounts.
-        if service and applies and not enforced:
-            f.add("service-accounts", "service-account-unaffected", "info",
-                  f"SSO is only enabled: no impact on service account {who}; username/password and personal "
-                  "access token sign-in keep working.")
-        if service and enforced_for_user:
-            if user.in_idp:
-                f.add("service-accounts", "service-account-idp", "info",
-                      f"Whoever knows the identity provider credentials of {who} can sign in as it through SSO and "
-                      "create or change its personal access token.")
-            else:
-                lost = not user.has_pat
-                f.add("service-accounts", "service-account-not-in-idp", "blocker" if lost else "warning",
-                      f"Service account {who} is not unaliased and enabled in the identity provider: it cannot sign "
-                      "in through SSO, so nobody can sign in as it to create or change its personal access token"
-                      + ("." if lost else "; its existing token keeps working."))
-            if user.has_password:
-                f.add(("service-accounts", "cli-needs-pat"), "faq-conflict", "warning",
-                      f"The FAQ disagrees about the password of service account {who}: one entry says "
-                      "username/password still works under enforcement where it already exists, others say "
-                      "SSO-domain accounts need a personal access token for the CLI and API. The simulator follows "
-                      "the service-account entry (the password is listed as working) but do not count on it: "
-                      "create a PAT before enforcing.")
-            elif not user.has_pat:
-                f.add("service-accounts", "service-account-no-credentials", "warning",
-                      f"Service account {who} has no password or personal access token: under enforcement none "
-                      "is created for it, so only SSO sign-in (by whoever holds its IdP credentials) can reach it.")
-
-        # Rule 10: Desktop sign-in enforcement is separate.
-        auto_added = enforced_for_user and not user.member
-        is_member = user.member or auto_added
-        if org.signin_enforced:
-            if "desktop" in user.uses and not is_member:
-                f.add("desktop-sign-in", "desktop-needs-membership", "blocker",
-                      f"Desktop sign-in is enforced: Desktop requires signing in to an account that is a member of "
-                      f"the organization, and {who} is not one (nor added automatically). Invite them to the "
-                      "organization.")
-            else:
-                f.add("desktop-sign-in", "desktop-sign-in-enforced", "info",
-                      "Desktop sign-in is enforced: Desktop requires signing in to an account that is a member "
-                      "of the organization" + (f"; {who} is one." if is_member else "."))
-        elif enforced_for_user and "desktop" in user.uses:
-            f.add("desktop-sign-in", "desktop-sign-in-separate", "info",
-                  "Enforcing SSO does not enforce signing in to Desktop: that is a separate setting "
-                  "(Desktop sign-in enforcement), off here.")
-
-        # Rule 11: test organizations.
-        if org.test_org and enforced:
-            f.add("test-org", "test-org-enforced", "warning",
-                  "This is a test organization with SSO enforced: only enable SSO in a test organization, do not "
-                  "enforce it, or every domain email user is forced to sign in to the test organization.")
-
-        blocked = [u for u in user.uses if not (web if u in WEB_USES else cli)]
-        if "desktop" in user.uses and "desktop" not in blocked and org.signin_enforced and not is_member:
-            blocked.append("desktop")
-        blocked = [u for u in USES if u in blocked]
-        return Outcome(org, user, sso_active, applies, enforced_for_user, web, cli, auto_added,
-                       org.signin_enforced, blocked, f.all())
-
-    def simulate_roster(self, org: Org | Mapping[str, Any], roster: Roster | Iterable[User]) -> RosterResult:
+    def simulate_roster(self, org: Any, roster: Roster | Iterable[Any]):
         """Simulate every user of a roster; invalid roster rows are kept as problems, not dropped.
 
         Parameters
@@ -265,8 +334,25 @@ class Simulator:
             ``frame`` has one row per roster row (invalid rows carry ``error``); ``summary`` says
             whether the organization is ready and who would lose access.
         """
-        org = org if isinstance(org, Org) else parse_org(org)
+        from .roster import RosterResult
+
+        org = self.parse_org(org)
         if not isinstance(roster, Roster):
-            roster = Roster("<users>", [(n, u) for n, u in enumerate(roster, 1)], [])
+            roster = Roster("<users>", [(n, self.parse_user(u)) for n, u in enumerate(roster, 1)], [])
         outcomes = [(line, self.simulate(org, user)) for line, user in roster.users]
         return RosterResult(org, roster, outcomes)
+
+    def diff(self, current: Any, proposed: Any, roster: Roster | Iterable[Any]):
+        """What changing the org from ``current`` to ``proposed`` does to each user (a what-if, report-only).
+
+        Returns
+        -------
+        RolloutDiff
+            Per user: sign-in paths before and after, uses that stop (and start) working, new
+            blocker and warning findings; and a summary with advice.
+        """
+        from .diff import RolloutDiff
+
+        before = self.simulate_roster(current, roster)
+        after = self.simulate_roster(proposed, before.roster)
+        return RolloutDiff(before, after)

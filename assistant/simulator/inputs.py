@@ -23,7 +23,8 @@ from .model import Org, User
 __all__ = ["parse_org", "load_org", "parse_user", "Roster", "load_roster", "ROSTER_COLUMNS"]
 
 #: Columns a roster CSV may have (``email`` is required); other columns are ignored.
-ROSTER_COLUMNS = ("email", "account", "has_password", "has_pat", "in_idp", "member", "uses")
+ROSTER_COLUMNS = ("email", "account", "has_password", "has_pat", "in_idp", "member", "uses", "removed", "other_emails",
+                  "other_orgs")
 
 
 def parse_org(data: Mapping[str, Any] | None, source: str = "org") -> Org:
@@ -123,7 +124,8 @@ def load_roster(path: str | Path | None = None, *, text: str | None = None) -> R
     """Read users from CSV (a header row, then one user per row) from ``path`` or from ``text``.
 
     Columns: ``email`` (required) and optionally ``account``, ``has_password``, ``has_pat``,
-    ``in_idp``, ``member`` (true/false, yes/no, 1/0) and ``uses`` (e.g. ``desktop;cli``). Empty
+    ``in_idp``, ``member``, ``removed`` (true/false, yes/no, 1/0), ``uses`` (e.g. ``desktop;cli``),
+    ``other_emails`` and ``other_orgs`` (several separated by ``;``). Empty
     cells take the :class:`User` defaults; other columns (``name``, ``team`` ...) are ignored;
     column names are matched without case.
 

@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..rendering import plural
 from .inputs import Roster
-from .model import ORG_CODES, Finding, Org, Outcome
+from .model import Finding, Org
+from .outcome import Outcome
 
 __all__ = ["RosterResult", "ROSTER_FRAME_COLUMNS"]
 
@@ -40,12 +41,14 @@ class RosterResult:
         hold lists of str; ``blockers``/``warnings`` are the codes of user findings; invalid rows
         have only ``line``, ``email``, ``error`` (the problem's message).
     org_findings : list of Finding
-        Findings about the organization itself (:data:`ORG_CODES`), once.
+        Findings about the organization itself (rules with ``scope: org``), once.
     summary : dict
         ``users`` (int), ``invalid_rows`` (int), ``sso_active`` (bool), ``ready`` (bool: SSO
-        active, no blocker, no invalid row), ``not_ready_because`` (list of str, empty when
+        active, nobody loses access because of the settings, no invalid row), ``not_ready_because`` (list of str, empty when
         ready), ``enforced_for``, ``auto_added``, ``not_covered`` (int), ``losing_access``
-        (``[{"line": int, "email": str, "blocked_uses": [str], "blockers": [str]}]``),
+        (``[{"line": int, "email": str, "blocked_uses": [str], "blockers": [str], "reasons": [rule id]}]``:
+        only uses that the settings take away), ``unavailable_anyway`` (``[{"line", "email", "uses"}]``:
+        uses that do not work under the baseline either),
         ``org_findings`` (list of :meth:`Finding.to_dict`) and ``findings_by_code``
         (``{code: count}`` of user findings, sorted by code).
     """
@@ -60,7 +63,7 @@ class RosterResult:
         seen: dict[tuple[str, str], Finding] = {}
         for _, o in self.outcomes:
             for f in o.findings:
-                if f.code in ORG_CODES:
+                if f.scope == "org":
                     seen.setdefault((f.code, f.message), f)
         return list(seen.values())
 
@@ -69,7 +72,7 @@ class RosterResult:
         for line, o in self.outcomes:
             uf = o.user_findings
             rows.append({
-                "line": line, "email": o.user.email, "account": o.user.account, "sso_applies": o.sso_applies,
+                "line": line, "email": o.email, "account": o.values["user"].get("account"), "sso_applies": o.sso_applies,
                 "sso_enforced_for_user": o.sso_enforced_for_user, "web_sign_in": o.web_sign_in,
                 "cli_sign_in": o.cli_sign_in, "auto_added_to_org": o.auto_added_to_org,
                 "desktop_sign_in_required": o.desktop_sign_in_required, "blocked_uses": o.blocked_uses,
@@ -83,13 +86,17 @@ class RosterResult:
 
     def _summary(self) -> dict[str, Any]:
         outcomes = [o for _, o in self.outcomes]
-        losing = [{"line": line, "email": o.user.email, "blocked_uses": o.blocked_uses,
-                   "blockers": [f.code for f in o.user_findings if f.severity == "blocker"]}
+        losing = [{"line": line, "email": o.email, "blocked_uses": o.blocked_uses,
+                   "blockers": [f.code for f in o.user_findings if f.severity == "blocker"],
+                   "reasons": sorted({r for rs in o.loss_reasons.values() for r in rs})}
                   for line, o in self.outcomes if o.loses_access]
         by_code: dict[str, int] = {}
         for o in outcomes:
             for f in o.user_findings:
                 by_code[f.code] = by_code.get(f.code, 0) + 1
+        not_before = [{"line": line, "email": o.email,
+                       "uses": [u for u in o.unavailable_uses if u not in o.blocked_uses]}
+                      for line, o in self.outcomes if set(o.unavailable_uses) - set(o.blocked_uses)]
         sso_active = any(o.sso_active for o in outcomes) if outcomes else False
         n_invalid = len(self.roster.invalid_rows)
         reasons = []
@@ -101,8 +108,6 @@ class RosterResult:
             reasons.append(f"{plural(len(losing), 'user')} would lose access")
         if n_invalid:
             reasons.append(f"{plural(n_invalid, 'invalid row')} not simulated (fix and run again)")
-        if sso_active and any(f.severity == "blocker" for f in self.org_findings):
-            reasons.append("the organization has blocker findings")
         return {
             "users": len(outcomes),
             "invalid_rows": n_invalid,
@@ -113,6 +118,7 @@ class RosterResult:
             "auto_added": sum(o.auto_added_to_org for o in outcomes),
             "not_covered": sum(o.sso_active and not o.sso_applies for o in outcomes),
             "losing_access": losing,
+            "unavailable_anyway": not_before,
             "org_findings": [f.to_dict() for f in self.org_findings],
             "findings_by_code": dict(sorted(by_code.items())),
         }
@@ -149,6 +155,11 @@ class RosterResult:
                 out.append(f"  - {u['email']} (line {u['line']}): {what} [{', '.join(u['blockers'])}]")
         else:
             out.append("Nobody would lose access.")
+        if s["unavailable_anyway"]:
+            out.append(f"{len(s['unavailable_anyway'])} ha{'s' if len(s['unavailable_anyway']) == 1 else 've'} uses "
+                       "that do not work with or without these settings (not counted as losses):")
+            for u in s["unavailable_anyway"]:
+                out.append(f"  - {u['email']} (line {u['line']}): {', '.join(u['uses'])}")
         out.append("Ready: yes." if s["ready"] else f"Ready: no ({'; '.join(s['not_ready_because'])}).")
         return out
 

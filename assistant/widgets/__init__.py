@@ -8,6 +8,7 @@ not import the coverage view's plotting or the org simulator:
 | :class:`SupportConsole`, :func:`build_console` | :mod:`.console` | retriever, replies, feedback |
 | :class:`CoverageView` | :mod:`.coverage` | a coverage report |
 | :class:`OrgSimulatorView`, :func:`build_simulator` | :mod:`.simulator` | the SSO org simulator |
+| :class:`RolloutView`, :func:`build_rollout` | :mod:`.simulator` | the simulator's what-if for a roster |
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__all__ = ["CoverageView", "OrgSimulatorView", "SupportConsole", "build_console", "build_simulator"]
+__all__ = ["CoverageView", "OrgSimulatorView", "RolloutView", "SupportConsole", "build_console", "build_rollout",
+           "build_simulator"]
 
 _HOMES = {
     "SupportConsole": "console", "build_console": "console",
     "CoverageView": "coverage",
     "OrgSimulatorView": "simulator", "build_simulator": "simulator",
+    "RolloutView": "simulator", "build_rollout": "simulator",
 }
 
 if TYPE_CHECKING:
     from .console import SupportConsole, build_console
     from .coverage import CoverageView
-    from .simulator import OrgSimulatorView, build_simulator
+    from .simulator import OrgSimulatorView, RolloutView, build_rollout, build_simulator
 
 
 def __getattr__(name: str):

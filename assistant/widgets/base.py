@@ -14,6 +14,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from ..redaction import redact
 from ..rendering import escape
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,13 @@ class View:
         return wrapper
 
     def _report(self, where: str, exc: BaseException) -> None:
-        self.errors.append(f"{where}: {type(exc).__name__}: {exc}")
-        log.error("%s: error in %s", self.label, where, exc_info=exc)
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        # An error message can quote the query or ticket: redacted in the list, the log and the page.
+        message = redact(str(exc))
+        self.errors.append(f"{where}: {type(exc).__name__}: {message}")
+        tb = redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        log.error("%s: error in %s:\n%s", self.label, where, tb)
         self.error_area.value = (
             f'<div role="alert" style="border:2px solid #b00;padding:4px 8px"><strong>Error</strong> in {escape(where)}: '
-            f"{escape(type(exc).__name__)}: {escape(exc)}<details><summary>Details</summary><pre>{escape(tb)}</pre>"
+            f"{escape(type(exc).__name__)}: {escape(message)}<details><summary>Details</summary><pre>{escape(tb)}</pre>"
             f"</details></div>")
         self.error_area.layout.display = None

@@ -1,19 +1,24 @@
 """The support console: an ipywidgets 8 view over the retriever, ticket analysis, replies and feedback.
 
-Two tabs:
+One screen, two columns (they stack below about 760 px):
 
-* **Search** - a question box (press Enter or click *Search*); ranked FAQ entries with the
-  question, the confidence in words and as a bar, the answer rendered from markdown (sanitized),
-  the source and "why this matched"; *Accept* / *Dismiss* on each.
-* **Ticket** - paste a ticket, *Find answers* extracts its questions and suggests entries for each;
-  *Accept* adds an entry to the reply draft (an editable text area), *Dismiss* removes it.
+* **left** - *Question* (press Enter or click *Search*) and *Ticket* (paste a whole mail, click
+  *Find answers* or press Ctrl+Enter), then the collapsed *Settings* (knowledge base, feedback
+  database, site URL);
+* **right** - per question, the suggestions as compact cards (the answer, when the retriever
+  answers, then "also consider"; or "No answer in the FAQ" and the closest candidates), in a
+  scrolling box, and below it the **reply draft** with *Rebuild*, *Undo* and *Copy*.
+
+The draft is never lost: once edited, new accepted answers are added to it, *Find answers* keeps
+it and every verdict, *Rebuild draft* asks before replacing edits, and *Undo* restores the text
+the last rebuild replaced. A ticket that asks many questions shows the first
+:data:`MAX_QUESTIONS_SHOWN`; *Show more questions* searches and shows the next ones.
 
 Every verdict is written to the :class:`~assistant.feedback.FeedbackStore`. An exception in a
-callback is shown in the console's error area and appended to :attr:`SupportConsole.errors`
-(ipywidgets would only log it), so tests can assert that nothing failed.
-
+callback is shown in the console's error area and appended to :attr:`SupportConsole.errors`.
 Untrusted text (queries, tickets, FAQ questions) is escaped; FAQ answers go through
-:func:`assistant.rendering.render_markdown`.
+:func:`assistant.rendering.render_markdown`. Confidence words and levels come from
+:func:`assistant.results.confidence_words` only (see :mod:`.cards`).
 """
 
 from __future__ import annotations
@@ -24,92 +29,22 @@ import os
 import ipywidgets as widgets
 
 from ..config import Settings
-from ..entries import entry_link
+from ..entries import FaqEntry
 from ..feedback import FeedbackStore
 from ..knowledge_base import KnowledgeBase
-from ..rendering import escape, plural, render_markdown
-from ..replies import TicketAnalysis, analyze_ticket, build_reply
-from ..results import Match, SearchResult
+from ..rendering import escape, plural
+from ..replies import QuestionSuggestions, TicketAnalysis, analyze_ticket, build_reply, page_urls, reply_section
+from ..results import SearchResult
 from ..retrieval import TfidfRetriever
 from ..tickets import clean_ticket
 from .base import View
+from .cards import CSS, Card, status_html
+from .keys import ACCEPT_SHORTCUT, FIND_SHORTCUT, ConsoleKeys
 
-__all__ = ["SupportConsole", "build_console"]
+__all__ = ["SupportConsole", "build_console", "MAX_QUESTIONS_SHOWN"]
 
-
-# Our own markup only; untrusted text never goes in here.
-_CSS = """<style>
-.faq-console .faq-answer { border-left: 3px solid #bbb; padding-left: 8px; margin: 4px 0; }
-.faq-console .faq-answer p { margin: 4px 0; }
-.faq-console .faq-link { text-decoration: underline dotted; cursor: help; }
-.faq-console .faq-quote { white-space: pre-wrap; font-style: italic; }
-.faq-console .faq-meta { color: #444; font-size: 90%; margin: 2px 0; }
-.faq-console h4 { margin: 4px 0; }
-</style>"""
-
-
-def _status(text_html: str, role: str = "status") -> str:
-    return f'<div role="{role}" aria-live="polite">{text_html}</div>'
-
-
-def _pct(x: float) -> str:
-    return f"{round(100 * x)}%"
-
-
-class _Card:
-    """One suggested FAQ entry: question, confidence (words + bar), answer, source, why, verdict buttons."""
-
-    def __init__(self, match: Match, result: SearchResult, *, site_url: str | None, query: str,
-                 ticket: str | None, question_no: int | None, collapsed: bool):
-        self.match, self.query, self.ticket, self.question_no = match, query, ticket, question_no
-        self.verdict: str | None = None
-        e = match.entry
-        above = result.answered and match.score >= result.threshold
-        level = ("clears the threshold" if above else
-                 "below the threshold" if result.answered else "a close candidate, not an answer")
-        self.header = widgets.HTML(
-            f"<h4>{match.rank}. {escape(e.question)}</h4>"
-            f'<p class="faq-meta">Confidence {_pct(match.confidence)} ({level}; score {match.score:.2f}, '
-            f"threshold {result.threshold:.2f})</p>"
-        )
-        self.bar = widgets.FloatProgress(
-            value=match.confidence, min=0.0, max=1.0, description="Confidence",
-            bar_style="success" if above else "warning", layout=widgets.Layout(width="50%"),
-        )
-        link = entry_link(e, site_url)
-        answer = render_markdown(e.answer_markdown, base_url=link)
-        answer_html = f'<div class="faq-answer">{answer}</div>'
-        if collapsed:
-            answer_html = f"<details><summary>Show the answer</summary>{answer_html}</details>"
-        self.answer = widgets.HTML(answer_html)
-        where = f"<code>{escape(e.source)}:{e.line}</code>"
-        if link:
-            where += f' · <a href="{escape(link)}" target="_blank" rel="noopener noreferrer">{escape(link)}</a>'
-        elif e.url:
-            where += f" · <code>{escape(e.url)}</code>"
-        why = ", ".join(f"<code>{escape(t)}</code>" for t in match.terms) or "no shared terms"
-        self.source = widgets.HTML(
-            f'<p class="faq-meta">Source: {where}</p><p class="faq-meta">Why this matched: {why}</p>')
-        about = f"question {question_no}" if question_no else "this query"
-        self.accept = widgets.Button(description="Accept", icon="check",
-                                     tooltip=f"Accept: this FAQ entry answers {about}")
-        self.dismiss = widgets.Button(description="Dismiss", icon="times",
-                                      tooltip=f"Dismiss: this FAQ entry does not answer {about}")
-        self.state = widgets.HTML(_status("Not reviewed yet."))
-        self.box = widgets.VBox(
-            [self.header, self.bar, self.answer, self.source,
-             widgets.HBox([self.accept, self.dismiss, self.state])],
-            layout=widgets.Layout(border="1px solid #ccc", padding="4px 8px", margin="4px 0"),
-        )
-
-    def set_verdict(self, verdict: str) -> None:
-        self.verdict = verdict
-        self.accept.disabled = verdict == "accepted"
-        self.dismiss.disabled = verdict == "dismissed"
-        self.accept.button_style = "success" if verdict == "accepted" else ""
-        self.dismiss.button_style = "warning" if verdict == "dismissed" else ""
-        self.state.value = _status("Accepted." if verdict == "accepted" else "Dismissed.")
-
+#: Questions of one ticket shown at once; *Show more questions* adds as many again.
+MAX_QUESTIONS_SHOWN = 20
 
 class SupportConsole(View):
     """Search the knowledge base, answer tickets, draft replies and give feedback, in a notebook.
@@ -125,9 +60,9 @@ class SupportConsole(View):
         Where verdicts go; default ``FeedbackStore()`` (the database :class:`~assistant.config.Settings` names).
         If it cannot be opened the console still works and says feedback is not saved.
     top_k : int, default 3
-        Suggestions per query or ticket question.
+        Suggestions per question.
     site_url : str, optional
-        Base URL for site-relative entry URLs (``/docs/page/#anchor``), so that links work.
+        Base URL of the published FAQ site, so that entry URLs and links inside answers work.
     use_feedback : bool, default False
         Fit the default retriever with ``alternates=store.accepted_alternates()``.
 
@@ -135,18 +70,22 @@ class SupportConsole(View):
     ----------
     widget : ipywidgets.VBox
         The whole console; displaying the console displays it.
-    search_box, search_button, search_status, search_results
-    ticket_box, analyze_button, ticket_status, ticket_results, draft_format, rebuild_button, draft, draft_status
+    search_box, search_button, ticket_box, analyze_button, status, results, more_button
+        Left column inputs; the right column's status line, question blocks and *Show more questions*.
+    draft, draft_format, rebuild_button, confirm_replace, keep_edits, undo_button, copy, draft_status
+        The reply draft and its controls (``copy`` is the browser-side *Copy* button).
+    settings : ipywidgets.Accordion
+        Collapsed: knowledge-base folder, feedback database, site URL (editable).
     error_area : ipywidgets.HTML
         Shows the latest exception raised in a callback (hidden when there is none).
     errors : list of str
         Every exception raised in a callback, as ``"<callback>: <Type>: <message>"``.
     result : SearchResult or None
-        The latest search.
+        The latest *Search* (``None`` after a ticket).
     analysis : TicketAnalysis or None
-        The latest ticket analysis.
-    search_cards, ticket_cards : list
-        The cards on screen (``.match``, ``.accept``, ``.dismiss``, ``.verdict``).
+        The latest ticket analysis (``None`` after a search).
+    cards : list
+        The cards on screen (``.match``, ``.kind``, ``.accept``, ``.dismiss``, ``.verdict``).
     """
 
     label = "support console"
@@ -158,6 +97,7 @@ class SupportConsole(View):
         self.kb = kb if kb is not None else KnowledgeBase.load()
         self.top_k = top_k
         self.site_url = site_url
+        self.pages = page_urls(self.kb)
         self.store = store
         if self.store is None:
             try:
@@ -170,103 +110,154 @@ class SupportConsole(View):
         self.retriever = retriever
         self.result: SearchResult | None = None
         self.analysis: TicketAnalysis | None = None
-        self.search_cards: list[_Card] = []
-        self.ticket_cards: list[_Card] = []
-        self._last_draft = ""
+        self.cards: list[Card] = []
+        self._questions: list[QuestionSuggestions] = []
+        self._ticket: str | None = None  # the ticket of the latest analysis (greeting, feedback)
+        self._accepted: dict[str, FaqEntry] = {}  # kept across searches until dismissed
+        self._dismissed: set[tuple[str, str]] = set()  # (question, entry id)
+        self._last_draft = ""  # the text the console last wrote into the draft
+        self._undo: str | None = None
         self._build()
 
     # --- layout -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        full = widgets.Layout(width="95%")
+        full = widgets.Layout(width="100%")
         label_style = {"description_width": "initial"}
+        # Enter (the front end's "submit" message) searches; typing or leaving the box does not.
         self.search_box = widgets.Text(
-            description="Question", placeholder="Type a customer's question and press Enter",
-            continuous_update=False, layout=full, style=label_style)
+            description="Question", placeholder="A customer's question; press Enter",
+            continuous_update=True, layout=widgets.Layout(flex="1 1 auto", width="auto"), style=label_style)
+        self.search_box.on_msg(self._guard(self._on_search_msg))
         self.search_button = widgets.Button(description="Search", icon="search", button_style="primary",
-                                            tooltip="Search the knowledge base for the question")
-        self.search_status = widgets.HTML(_status("Type a question and press Enter or click Search."))
-        self.search_results = widgets.VBox()
-        self.search_box.observe(self._guard(self._on_search_value), names="value")
+                                            tooltip="Search the knowledge base for the question (Enter)",
+                                            layout=widgets.Layout(width="auto"))
         self.search_button.on_click(self._guard(self._on_search_click))
-        search_tab = widgets.VBox([widgets.HBox([self.search_box, self.search_button]),
-                                   self.search_status, self.search_results])
-
         self.ticket_box = widgets.Textarea(
-            description="Ticket", placeholder="Paste the whole ticket: greeting, questions, signature, quoted mail",
-            rows=8, layout=full, style=label_style)
+            description="Ticket", placeholder="Or paste the whole ticket: greeting, questions, signature, quoted mail",
+            rows=14, layout=full, style=label_style)
+        self.ticket_box.add_class("faq-ticket")
         self.analyze_button = widgets.Button(description="Find answers", icon="search", button_style="primary",
-                                             tooltip="Extract the ticket's questions and suggest FAQ entries for each")
-        self.ticket_status = widgets.HTML(_status("Paste a ticket and click Find answers."))
-        self.ticket_results = widgets.VBox()
+                                             tooltip=f"Suggest FAQ entries for each question of the ticket ({FIND_SHORTCUT})",
+                                             layout=widgets.Layout(width="auto"))
+        self.analyze_button.add_class("faq-find")
+        self.analyze_button.on_click(self._guard(self._on_analyze))
+        help_line = widgets.HTML(
+            f'<p class="faq-meta">Enter searches the question; {FIND_SHORTCUT} in the ticket finds answers; '
+            f"{ACCEPT_SHORTCUT} accepts the top suggestion.</p>")
+        self.settings = self._build_settings(label_style)
+        left = widgets.VBox([
+            widgets.HTML("<h2>Customer</h2>"),
+            widgets.HBox([self.search_box, self.search_button], layout=full),
+            self.ticket_box, self.analyze_button, help_line, self.settings,
+        ])
+        left.add_class("faq-left")
+
+        self.status = widgets.HTML(status_html("Type a question and press Enter, or paste a ticket and click Find answers."))
+        self.results = widgets.VBox(layout=widgets.Layout(max_height="46vh", overflow="auto", width="100%"))
+        self.results.add_class("faq-results")
+        self.more_button = widgets.Button(description="Show more questions", icon="plus",
+                                          tooltip=f"Search and show the next {MAX_QUESTIONS_SHOWN} questions of the ticket",
+                                          layout=widgets.Layout(display="none", width="auto"))
+        self.more_button.on_click(self._guard(self._on_more))
         self.draft_format = widgets.ToggleButtons(
             options=[("Markdown", "markdown"), ("Plain text", "text")], value="markdown",
-            description="Draft format", tooltips=["Reply in markdown", "Reply in plain text"], style=label_style)
-        self.rebuild_button = widgets.Button(description="Rebuild draft", icon="refresh",
-                                             tooltip="Rebuild the draft from the accepted entries (replaces your edits)")
-        self.draft = widgets.Textarea(description="Reply draft", rows=14, layout=full, style=label_style,
-                                      placeholder="Accept suggestions to build a reply; then edit it and copy it")
-        self.draft_status = widgets.HTML(_status("No entry accepted yet."))
-        self.analyze_button.on_click(self._guard(self._on_analyze))
-        self.rebuild_button.on_click(self._guard(lambda _: self._update_draft(force=True)))
+            description="Format", tooltips=["Reply in markdown", "Reply in plain text"], style=label_style)
         self.draft_format.observe(self._guard(self._on_format), names="value")
-        ticket_tab = widgets.VBox([
-            self.ticket_box, self.analyze_button, self.ticket_status, self.ticket_results,
-            widgets.HTML("<h4>Reply draft</h4>"), widgets.HBox([self.draft_format, self.rebuild_button]),
-            self.draft, self.draft_status,
+        small = widgets.Layout(width="auto")
+        self.rebuild_button = widgets.Button(description="Rebuild draft", icon="refresh", layout=small,
+                                             tooltip="Write the draft afresh from the accepted entries (asks before replacing your edits)")
+        self.rebuild_button.on_click(self._guard(self._on_rebuild))
+        self.undo_button = widgets.Button(description="Undo rebuild", icon="undo", disabled=True, layout=small,
+                                          tooltip="Put back the draft the last rebuild replaced")
+        self.undo_button.on_click(self._guard(self._on_undo))
+        self.copy = ConsoleKeys()
+        self.copy.observe(self._guard(self._on_copied), names=["copied", "copy_failed"])
+        self.confirm_replace = widgets.Button(description="Replace my edits", button_style="danger", layout=small,
+                                              tooltip="Replace the edited draft with a fresh one (Undo brings it back)")
+        self.keep_edits = widgets.Button(description="Keep my edits", layout=small, tooltip="Do not rebuild the draft")
+        self.confirm_replace.on_click(self._guard(lambda _b: self._rebuild(confirmed=True)))
+        self.keep_edits.on_click(self._guard(self._on_keep_edits))
+        self.confirm_box = widgets.HBox(
+            [widgets.HTML(status_html("You edited the draft. Replace it?", role="alert")), self.confirm_replace, self.keep_edits],
+            layout=widgets.Layout(display="none"))
+        self.draft = widgets.Textarea(description="Reply draft", rows=9, layout=full, style=label_style,
+                                      placeholder="Accept suggestions to build a reply; edit it here, then Copy")
+        self.draft.add_class("faq-draft")
+        self.draft_status = widgets.HTML(status_html("No entry accepted yet."))
+        right = widgets.VBox([
+            widgets.HTML("<h2>Suggestions</h2>"), self.status, self.results, self.more_button,
+            widgets.HBox([self.draft_format, self.rebuild_button, self.undo_button, self.copy],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+            self.confirm_box, self.draft, self.draft_status,
         ])
-
-        self.tabs = widgets.Tab(children=[search_tab, ticket_tab], titles=["Search", "Ticket"])
-        kb_line = f"Knowledge base: {len(self.kb)} FAQ entries from <code>{escape(self.kb.root)}</code>"
-        if self.kb.problems:
-            items = "".join(f"<li>{escape(p)}</li>" for p in self.kb.problems)
-            kb_line += f"<details><summary>{len(self.kb.problems)} problem(s) reading the FAQ files</summary><ul>{items}</ul></details>"
-        store_line = (f"Feedback is saved to <code>{escape(self.store.path)}</code>." if self.store is not None
-                      else "Feedback is <strong>not saved</strong>: the feedback database could not be opened.")
-        self.header = widgets.HTML(f'{_CSS}<p class="faq-meta">{kb_line}</p><p class="faq-meta">{store_line}</p>')
-        self.widget = widgets.VBox([self.header, self.error_area, self.tabs])
+        right.add_class("faq-right")
+        cols = widgets.HBox([left, right], layout=widgets.Layout(width="100%"))
+        cols.add_class("faq-cols")
+        self.widget = widgets.VBox([widgets.HTML(CSS), self.error_area, cols])
         self.widget.add_class("faq-console")
 
-    # --- search -------------------------------------------------------------------------------
+    def _build_settings(self, label_style: dict) -> widgets.Accordion:
+        full = widgets.Layout(width="100%")
+        self.kb_field = widgets.Text(value=str(self.kb.root), description="Knowledge base folder", disabled=True,
+                                     layout=full, style=label_style)
+        db = str(self.store.path) if self.store is not None else "not saved: the feedback database could not be opened"
+        self.db_field = widgets.Text(value=db, description="Feedback database", disabled=True, layout=full,
+                                     style=label_style)
+        self.site_field = widgets.Text(value=self.site_url or "", description="Site URL", layout=full,
+                                       placeholder="https://docs.example.com/ (full links in replies)",
+                                       continuous_update=False, style=label_style)
+        self.site_field.observe(self._guard(self._on_site_url), names="value")
+        notes = [f"{len(self.kb)} FAQ entries. Folder and database are set when the console starts "
+                 "(<code>faq-assistant console --kb DIR --feedback-db FILE</code>)."]
+        if self.kb.problems:
+            items = "".join(f"<li>{escape(p)}</li>" for p in self.kb.problems)
+            notes.append(f"<details><summary>{plural(len(self.kb.problems), 'problem')} reading the FAQ files"
+                         f"</summary><ul>{items}</ul></details>")
+        if self.store is None:
+            notes.append("Feedback is <strong>not saved</strong>: the feedback database could not be opened.")
+        self.settings_note = widgets.HTML("".join(f'<p class="faq-meta">{n}</p>' for n in notes))
+        acc = widgets.Accordion(children=[widgets.VBox([self.kb_field, self.db_field, self.site_field,
+                                                        self.settings_note])], titles=["Settings"])
+        acc.selected_index = None
+        return acc
 
-    def _on_search_value(self, change) -> None:
-        self.search(change["new"])
+    def _on_site_url(self, change) -> None:
+        self.site_url = change["new"].strip() or None
+        self._render(self._questions, origin="ticket" if self.analysis else "search")
+        self._refresh_draft()
+
+    # --- search and tickets -------------------------------------------------------------------
+
+    def _on_search_msg(self, _widget, content, _buffers) -> None:
+        if content.get("event") == "submit":
+            self.search(self.search_box.value)
 
     def _on_search_click(self, _button) -> None:
         self.search(self.search_box.value)
 
     def search(self, query: str) -> SearchResult | None:
-        """Search and show the ranked entries (what Enter and the Search button do).
+        """Search one question and show its suggestions (what Enter and the Search button do).
 
-        The query is cleaned like a ticket first (:func:`~assistant.tickets.clean_ticket`: a pasted
-        mail loses its greeting, signature and quoted mail), so ``result.query`` is the cleaned
-        text; feedback records the query as typed (redacted). Returns the result, or ``None`` for
-        an empty query (the status asks for a question).
+        The query is cleaned like a ticket first (:func:`~assistant.tickets.clean_ticket`) but not
+        split, so ``result.query`` is the cleaned text; feedback records the query as typed
+        (redacted). Returns the result, or ``None`` for an empty query (the status asks for one).
+        The draft and the accepted entries are kept.
         """
         if not query.strip():
-            self.search_status.value = _status("Type a question first.")
-            self.search_results.children = ()
-            self.result = None
+            self.status.value = status_html("Type a question first.")
             return None
         result = self.retriever.search(clean_ticket(query), top_k=self.top_k)  # a pasted mail works too
-        self.result = result
-        self.search_cards = [_Card(m, result, site_url=self.site_url, query=query, ticket=None,
-                                   question_no=None, collapsed=False) for m in result.matches]
-        for card in self.search_cards:
-            self._wire(card, origin="search")
+        self.result, self.analysis, self._ticket = result, None, None
+        self._render([QuestionSuggestions(query.strip(), result)], origin="search")
         q = escape(query.strip())
         if result.answered:
-            n = sum(m.score >= result.threshold for m in result.matches)
-            msg = f"Answered: {n} FAQ {'entry clears' if n == 1 else 'entries clear'} the threshold for “{q}”. Best first."
+            msg = f"Answer found for “{q}”: {escape(result.best.entry.question)}"
         else:
-            best = f" (best confidence {_pct(result.best.confidence)})" if result.best else ""
-            msg = (f"No FAQ entry answers “{q}” confidently{best}: nothing clears the threshold. "
-                   "The closest candidates are below; check them before using one.")
-        self.search_status.value = _status(msg)
-        self.search_results.children = [c.box for c in self.search_cards]
+            msg = f"No answer in the FAQ for “{q}”. The closest entries are below; check them before using one."
+        self.status.value = status_html(msg)
+        self._refresh_draft()
         return result
-
-    # --- tickets ------------------------------------------------------------------------------
 
     def _on_analyze(self, _button) -> None:
         self.analyze(self.ticket_box.value)
@@ -274,80 +265,187 @@ class SupportConsole(View):
     def analyze(self, ticket: str) -> TicketAnalysis | None:
         """Extract the ticket's questions and show suggestions for each (what *Find answers* does).
 
-        Returns the analysis, or ``None`` for an empty ticket (the status asks for one).
+        At most :data:`MAX_QUESTIONS_SHOWN` questions are searched and shown; *Show more
+        questions* adds more. The draft, its edits and every verdict are kept. Returns the
+        analysis, or ``None`` for an empty ticket (the status asks for one).
         """
-        self.ticket_cards = []
-        self.draft.value = self._last_draft = ""
-        self.draft_status.value = _status("No entry accepted yet.")
         if not ticket.strip():
-            self.ticket_status.value = _status("Paste a ticket first.")
-            self.ticket_results.children = ()
-            self.analysis = None
+            self.status.value = status_html("Paste a ticket first.")
             return None
-        analysis = analyze_ticket(ticket, self.retriever, top_k=self.top_k)
-        self.analysis = analysis
-        boxes = []
-        for n, qs in enumerate(analysis.questions, 1):
-            verdict = ("answered by the FAQ" if qs.answered
-                       else "no FAQ entry clears the threshold; closest candidates shown")
-            boxes.append(widgets.HTML(f'<h4>Question {n} ({verdict})</h4><p class="faq-quote">{escape(qs.question)}</p>'))
-            for m in qs.result.matches:
-                card = _Card(m, qs.result, site_url=self.site_url, query=qs.question, ticket=ticket,
-                             question_no=n, collapsed=True)
-                self._wire(card, origin="ticket")
-                self.ticket_cards.append(card)
-                boxes.append(card.box)
-        answered = sum(q.answered for q in analysis.questions)
-        k = len(analysis.questions)
-        self.ticket_status.value = _status(
-            f"Found {plural(k, 'question')} in the ticket; {answered} answered by the FAQ. "
-            "Accept the entries to use in the reply.")
-        self.ticket_results.children = boxes
+        analysis = analyze_ticket(ticket, self.retriever, top_k=self.top_k, max_questions=MAX_QUESTIONS_SHOWN)
+        self.analysis, self.result, self._ticket = analysis, None, ticket
+        self._render(list(analysis.questions), origin="ticket")
+        self._ticket_status()
+        self._refresh_draft()
         return analysis
+
+    def _on_more(self, _button) -> None:
+        if self.analysis is None or not self.analysis.pending:
+            return
+        more = self.analysis.search_more(self.retriever, MAX_QUESTIONS_SHOWN, top_k=self.top_k)
+        self._render(more, origin="ticket", append=True)
+        self._ticket_status()
+
+    def _ticket_status(self) -> None:
+        a = self.analysis
+        shown, total = len(a.questions), a.total_questions
+        answered = sum(q.answered for q in a.questions)
+        msg = f"Found {plural(total, 'question')} in the ticket"
+        if shown < total:
+            msg += f"; showing the first {shown} (click Show more questions for the rest)"
+        msg += f"; {answered} of {shown} answered by the FAQ. Accept the entries to use in the reply."
+        self.status.value = status_html(msg)
+        self.more_button.layout.display = None if a.pending else "none"
+        if a.pending:
+            self.more_button.description = f"Show more questions ({len(a.pending)} not shown)"
+
+    def _render(self, questions: list[QuestionSuggestions], origin: str, append: bool = False) -> None:
+        """Show a block per question: the question, a verdict line, then its cards."""
+        if not append:
+            self.cards, self._questions = [], []
+        boxes = list(self.results.children) if append else []
+        for qs in questions:
+            self._questions.append(qs)
+            n = len(self._questions)
+            numbered = origin == "ticket"
+            result = qs.result
+            if result.answered:
+                verdict = '<span class="faq-verdict-yes">Answer found</span>'
+            else:
+                verdict = '<span class="faq-verdict-none">No answer in the FAQ</span>: closest entries, not answers'
+            title = f"Question {n}" if numbered else "Question"
+            head = widgets.HTML(f'<h3>{title}: {verdict}</h3><p class="faq-quote">{escape(qs.question)}</p>')
+            block = [head]
+            for m in result.matches:
+                kind = "candidate" if result.abstained else ("answer" if m.rank == 1 else "also")
+                card = Card(m, kind, query=qs.question, ticket=self._ticket, question_no=n if numbered else None,
+                             site_url=self.site_url, pages=self.pages, open_answer=(kind == "answer" and not numbered))
+                if m.rank == 1:
+                    card.accept.add_class("faq-top-accept")
+                if kind == "also" and m.rank == 2:
+                    block.append(widgets.HTML('<p class="faq-meta">Also consider:</p>'))
+                self._wire(card, origin)
+                if m.entry.id in self._accepted:
+                    card.set_verdict("accepted", " (earlier)")
+                elif (qs.question, m.entry.id) in self._dismissed:
+                    card.set_verdict("dismissed", " (earlier)")
+                self.cards.append(card)
+                block.append(card.box)
+            box = widgets.VBox(block, layout=widgets.Layout(margin="0 0 6px 0"))
+            box.add_class("faq-question")
+            boxes.append(box)
+        self.results.children = boxes
 
     # --- feedback and the draft ---------------------------------------------------------------
 
-    def _wire(self, card: _Card, origin: str) -> None:
+    def _wire(self, card: Card, origin: str) -> None:
         card.accept.on_click(self._guard(functools.partial(self._on_verdict, card, "accepted", origin)))
         card.dismiss.on_click(self._guard(functools.partial(self._on_verdict, card, "dismissed", origin)))
 
-    def _on_verdict(self, card: _Card, verdict: str, origin: str, _button=None) -> None:
+    def _on_verdict(self, card: Card, verdict: str, origin: str, _button=None) -> None:
+        m = card.match
         if self.store is not None:  # saved first: a card never says "Accepted." for a lost verdict
-            m = card.match
             self.store.record(card.query, m.entry.id, verdict, question=m.entry.question, rank=m.rank,
                               score=m.score, confidence=m.confidence, ticket=card.ticket, origin=origin)
-        card.set_verdict(verdict)
-        if self.store is None:
-            card.state.value = _status(f"{verdict.capitalize()} (not saved: no feedback database).")
-        if origin == "ticket":
-            self._update_draft()
-
-    def _on_format(self, _change) -> None:
-        self._update_draft()
+        card.set_verdict(verdict, "" if self.store is not None else " (not saved: no feedback database)")
+        added = verdict == "accepted" and m.entry.id not in self._accepted
+        if verdict == "accepted":
+            self._accepted[m.entry.id] = m.entry
+            self._dismissed.discard((card.query, m.entry.id))
+        else:
+            self._dismissed.add((card.query, m.entry.id))
+            if self._accepted.pop(m.entry.id, None) is not None:
+                for other in self.cards:  # the entry is out of the reply everywhere
+                    if other is not card and other.match.entry.id == m.entry.id and other.verdict == "accepted":
+                        other.verdict = None
+                        other.accept.disabled = False
+                        other.accept.button_style = ""
+                        other.state.value = status_html("Not in the reply.")
+        self._refresh_draft(new_entry=m.entry if added else None)
 
     @property
-    def accepted_entries(self) -> list:
-        """Entries accepted in the Ticket tab, in ticket-question then rank order, each once."""
-        seen, out = set(), []
-        for c in self.ticket_cards:
-            if c.verdict == "accepted" and c.match.entry.id not in seen:
-                seen.add(c.match.entry.id)
-                out.append(c.match.entry)
-        return out
+    def accepted_entries(self) -> list[FaqEntry]:
+        """Entries in the reply: those on screen in question then rank order, then those accepted
+        earlier (another search or ticket), each once."""
+        order = {}
+        for c in self.cards:
+            order.setdefault(c.match.entry.id, len(order))
+        return sorted(self._accepted.values(), key=lambda e: order.get(e.id, len(order)))
 
-    def _update_draft(self, force: bool = False) -> None:
-        """Rebuild the draft from the accepted entries unless the engineer edited it (then say so)."""
+    @property
+    def draft_edited(self) -> bool:
+        """True when the draft holds text the console did not write (the engineer's edits)."""
+        return bool(self.draft.value.strip()) and self.draft.value != self._last_draft
+
+    def _fresh_draft(self) -> str:
         entries = self.accepted_entries
-        if self.draft.value != self._last_draft and not force:
-            self.draft_status.value = _status(
-                "You edited the draft, so it was not replaced. Click Rebuild draft to include your latest choices.")
-            return
-        text = build_reply(entries, fmt=self.draft_format.value, site_url=self.site_url) if entries else ""
+        if not entries:
+            return ""
+        return build_reply(entries, fmt=self.draft_format.value, site_url=self.site_url, pages=self.pages,
+                           ticket=self._ticket)  # greets the customer by name when the ticket is signed
+
+    def _write(self, text: str) -> None:
         self.draft.value = self._last_draft = text
-        n = len(entries)
-        self.draft_status.value = _status(
-            f"Draft built from {plural(n, 'accepted FAQ entry', 'accepted FAQ entries')}; edit it, then copy it "
-            "(click in it, Ctrl+A, Ctrl+C)." if n else "No entry accepted yet.")
+
+    def _refresh_draft(self, new_entry: FaqEntry | None = None) -> None:
+        """Keep the draft in step with the accepted entries without ever losing an edit."""
+        n = len(self._accepted)
+        if not self.draft_edited:
+            self._write(self._fresh_draft())
+            self.draft_status.value = status_html(
+                f"Draft built from {plural(n, 'accepted FAQ entry', 'accepted FAQ entries')}; edit it, then Copy."
+                if n else "No entry accepted yet.")
+            return
+        if new_entry is not None:  # add the new answer to the edited text, before the closing line
+            section = reply_section(new_entry, n, fmt=self.draft_format.value, site_url=self.site_url,
+                                    pages=self.pages)
+            text = self.draft.value.rstrip("\n")
+            closing = text.rfind("\nBest regards,")
+            text = (f"{text[:closing].rstrip()}\n\n{section}\n{text[closing:]}" if closing >= 0
+                    else f"{text}\n\n{section}")
+            self.draft.value = text + "\n"
+            self.draft_status.value = status_html(
+                f"Added “{escape(new_entry.question)}” to your edited draft; your edits are kept.")
+        else:
+            self.draft_status.value = status_html(
+                "Your edits are kept. Rebuild draft writes it afresh from the accepted entries (it asks first).")
+
+    def _on_format(self, _change) -> None:
+        self._refresh_draft()
+
+    def _on_rebuild(self, _button) -> None:
+        self._rebuild(confirmed=False)
+
+    def _rebuild(self, confirmed: bool) -> None:
+        """Write the draft afresh; an edited draft is replaced only once confirmed, and can be undone."""
+        if self.draft_edited and not confirmed:
+            self.confirm_box.layout.display = None
+            return
+        self.confirm_box.layout.display = "none"
+        previous = self.draft.value
+        self._write(self._fresh_draft())
+        if previous.strip() and previous != self.draft.value:
+            self._undo = previous
+            self.undo_button.disabled = False
+        self.draft_status.value = status_html("Draft rebuilt from the accepted entries."
+                                          + (" Undo rebuild puts the previous text back." if self._undo else ""))
+
+    def _on_keep_edits(self, _button) -> None:
+        self.confirm_box.layout.display = "none"
+        self.draft_status.value = status_html("Your edits are kept.")
+
+    def _on_undo(self, _button) -> None:
+        if self._undo is None:
+            return
+        self.draft.value, self._undo = self._undo, None
+        self.undo_button.disabled = True
+        self.draft_status.value = status_html("The draft before the rebuild is back.")
+
+    def _on_copied(self, change) -> None:
+        if change["name"] == "copied":
+            self.draft_status.value = status_html("Copied the draft to the clipboard.")
+        else:
+            self.draft_status.value = status_html("The browser did not allow copying: select the draft and press Ctrl+C.")
 
 
 def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str | os.PathLike | None = None,
@@ -366,7 +464,7 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
         ``$XDG_DATA_HOME/faq-assistant/feedback.sqlite3`` (``~/.local/share/...``). When the
         default cannot be opened the console still works and says feedback is not saved.
     site_url : str, optional
-        Base URL for site-relative entry URLs; default ``$FAQ_ASSISTANT_SITE_URL``.
+        Base URL of the published FAQ site; default ``$FAQ_ASSISTANT_SITE_URL``.
     use_feedback : bool, optional
         Use accepted feedback as alternate questions; default: ``$FAQ_ASSISTANT_USE_FEEDBACK``
         is set and not ``0``.
@@ -377,8 +475,18 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
     KnowledgeBaseError
         If the knowledge base folder is missing or holds no FAQ files.
     """
+    from ..index import load_index
+
     settings = Settings.from_env()
-    kb = KnowledgeBase.load(kb_path or settings.kb)
+    use_feedback = settings.use_feedback if use_feedback is None else use_feedback
     store = None if feedback_db is None else FeedbackStore(feedback_db)  # None: the console opens the default
-    return SupportConsole(kb, store=store, top_k=top_k, site_url=site_url or settings.site_url,
-                          use_feedback=settings.use_feedback if use_feedback is None else use_feedback)
+    if use_feedback and store is None:
+        try:
+            store = FeedbackStore()
+        except Exception:  # noqa: BLE001 - the console opens it again and shows why it cannot
+            store = None
+    alternates = store.accepted_alternates() if (use_feedback and store is not None) else None
+    # The saved index the CLI uses (its own one when feedback adds alternates): no refit when it is fresh.
+    kb, retriever, _ = load_index(kb_path or settings.kb, settings.index_dir, alternates=alternates)
+    return SupportConsole(kb, retriever=retriever, store=store, top_k=top_k, site_url=site_url or settings.site_url,
+                          use_feedback=use_feedback)

@@ -76,6 +76,9 @@ class CoverageView:
         self.tabs = widgets.Tab(children=[plots, *self.tables.values()])
         self.tabs.titles = ("Plots", "Gaps", "Hits per entry", "Overlaps", "Bad rows", "Tickets")
         self.widget = widgets.VBox([self.slider, self.summary, self.error_area, self.tabs])
+        if report.summary is not None:  # a streamed run kept counts, not each ticket: nothing to re-judge
+            self.slider.disabled = True
+            self.slider.tooltip = "this report kept a sample of its tickets; analyze again to re-judge"
         self.slider.observe(self._on_min_confidence, names="value")
         self.refresh()
 
@@ -97,8 +100,8 @@ class CoverageView:
             self.images[name].value = figure_png(fig)
         questions = dict(zip(r.entries["id"], r.entries["question"]))
         self.tables["gaps"].value = _table(pd.DataFrame(
-            [(g.size, g.label, ", ".join(g.terms), " /// ".join(g.examples)) for g in r.gaps],
-            columns=["size", "topic", "top terms", "examples"]), "no gap topics")
+            [(g.size, g.label, ", ".join(g.terms), " /// ".join(g.examples), g.draft) for g in r.gaps],
+            columns=["size", "topic", "top terms", "examples", "draft FAQ entry"]), "no gap topics")
         self.tables["entries"].value = _table(r.entries[["hits", "question", "id"]])
         pairs = r.ambiguous_pairs.assign(a=r.ambiguous_pairs["a"].map(questions),
                                          b=r.ambiguous_pairs["b"].map(questions))

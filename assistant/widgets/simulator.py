@@ -13,6 +13,7 @@ nothing failed.
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import textwrap
@@ -28,7 +29,7 @@ from ..rendering import escape, plural, render_markdown
 from ..simulator import ACCOUNT_KINDS, PLANS, SSO_MODES, USES, Finding, Org, Outcome, Simulator, User
 from .base import View
 
-__all__ = ["OrgSimulatorView", "build_simulator"]
+__all__ = ["OrgSimulatorView", "RolloutView", "build_rollout", "build_simulator"]
 
 
 _SEVERITY_WORDS = {"blocker": "Blocker", "warning": "Warning", "info": "Note"}
@@ -114,8 +115,8 @@ class OrgSimulatorView(View):
         The whole view; displaying the view displays it.
     plan, sso, domains, signin_enforced, test_org
         Organization inputs (Dropdown, ToggleButtons, Text, Checkbox, Checkbox).
-    email, account, has_password, has_pat, in_idp, member, uses
-        User inputs (Text, ToggleButtons, four Checkboxes, and a dict of use -> Checkbox).
+    email, account, has_password, has_pat, in_idp, member, removed, uses
+        User inputs (Text, ToggleButtons, five Checkboxes, and a dict of use -> Checkbox).
     simulate_button : ipywidgets.Button
     status, words, table : ipywidgets.HTML
         The status in words, the outcome in sentences and as a table.
@@ -174,6 +175,7 @@ class OrgSimulatorView(View):
         self.in_idp = widgets.Checkbox(value=u.in_idp, indent=False,
                                        description="In the identity provider (unaliased, enabled)")
         self.member = widgets.Checkbox(value=u.member, indent=False, description="Already a member of the org")
+        self.removed = widgets.Checkbox(value=u.removed, indent=False, description="Removed from the org by an admin")
         self.uses = {use: widgets.Checkbox(value=use in u.uses, indent=False, description=f"Uses {_USE_LABELS[use]}",
                                            layout=widgets.Layout(width="auto"))
                      for use in USES}
@@ -192,7 +194,7 @@ class OrgSimulatorView(View):
                                 widgets.HBox([self.signin_enforced, self.test_org])])
         user_box = widgets.VBox([
             widgets.HTML("<h4>User</h4>"), self.email, self.account,
-            widgets.HBox([self.has_password, self.has_pat]), widgets.HBox([self.in_idp, self.member]),
+            widgets.HBox([self.has_password, self.has_pat]), widgets.HBox([self.in_idp, self.member, self.removed]),
             widgets.HBox(list(self.uses.values())),
         ])
         kb = self.simulator.kb
@@ -206,7 +208,7 @@ class OrgSimulatorView(View):
 
     def _inputs(self) -> list[widgets.Widget]:
         return [self.plan, self.sso, self.domains, self.signin_enforced, self.test_org, self.email, self.account,
-                self.has_password, self.has_pat, self.in_idp, self.member, *self.uses.values()]
+                self.has_password, self.has_pat, self.in_idp, self.member, self.removed, *self.uses.values()]
 
     # --- simulate -----------------------------------------------------------------------------
 
@@ -227,6 +229,7 @@ class OrgSimulatorView(View):
             raise FaqAssistantError("email: required (e.g. ana@example.com)")
         user = User(email=self.email.value, account=self.account.value, has_password=self.has_password.value,
                     has_pat=self.has_pat.value, in_idp=self.in_idp.value, member=self.member.value,
+                    removed=self.removed.value,
                     uses=tuple(use for use, box in self.uses.items() if box.value))
         return org, user
 
@@ -248,6 +251,8 @@ class OrgSimulatorView(View):
         counts = ", ".join(plural(outcome.count(s), w) for s, w in
                            (("blocker", "blocker"), ("warning", "warning"), ("info", "note")))
         lost = (f" Loses access to: {', '.join(outcome.blocked_uses)}." if outcome.blocked_uses
+                else f" Loses nothing; not working with or without these settings: "
+                     f"{', '.join(outcome.unavailable_uses)}." if outcome.unavailable_uses
                 else " Keeps access to everything they use.")
         self.status.value = _status(f"Simulated {escape(user.email)}: {counts}.{escape(lost)}")
         self.words.value = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in outcome.sentences()) + "</ul>"
@@ -278,7 +283,154 @@ def build_simulator(kb_path: str | os.PathLike | None = None, *, site_url: str |
     KnowledgeBaseError
         If the knowledge base folder is missing or holds no FAQ files.
     """
+    from ..index import load_index
+    from ..problems import KnowledgeBaseError
+
     settings = Settings.from_env()
-    kb = KnowledgeBase.load(kb_path or settings.kb)
+    try:  # the saved index the CLI and the console use: the same entries, cited by the same ids
+        kb = load_index(kb_path or settings.kb, settings.index_dir)[0]
+    except KnowledgeBaseError as exc:
+        if "no FAQ entries" not in exc.message:
+            raise
+        kb = KnowledgeBase.load(kb_path or settings.kb)  # the simulator still runs; its findings say so
     site_url = site_url or settings.site_url
     return OrgSimulatorView(Simulator(kb), site_url=site_url, user=User(email) if email else None)
+
+
+_EXAMPLE_CURRENT = "plan: business\nverified_domains: [example.com]\nsso: enabled\n"
+_EXAMPLE_PROPOSED = "plan: business\nverified_domains: [example.com]\nsso: enforced\n"
+_EXAMPLE_ROSTER = ("email,account,has_password,has_pat,uses\nana@example.com,human,true,true,desktop;cli\n"
+                   "ben@example.com,human,true,false,desktop;cli\nbuild@example.com,service,true,false,ci\n")
+_FILTERS = {"changed": "Users the change affects", "losing": "Users who lose access", "all": "All users"}
+
+
+class RolloutView(View):
+    """What-if for a rollout: current and proposed settings (YAML) and a roster (CSV) -> a filterable table.
+
+    Like a report-only policy: nothing changes; :meth:`Simulator.diff` shows per user the sign-in
+    methods before -> after, the uses that stop working, new blockers and warnings. The table
+    can be filtered (which users, an email substring) and downloaded as CSV (the whole what-if,
+    :meth:`RolloutDiff.to_csv`).
+
+    Attributes
+    ----------
+    current, proposed, roster : ipywidgets.Textarea
+        The settings as YAML and the roster as CSV (prefilled with a small example).
+    upload : ipywidgets.FileUpload
+        A roster CSV file; uploading fills :attr:`roster`.
+    show : ipywidgets.Dropdown
+        ``"changed"``, ``"losing"`` or ``"all"``.
+    email_filter : ipywidgets.Text
+    summary, table, download : ipywidgets.HTML
+    diff : RolloutDiff or None
+        The latest what-if (``None`` while the input is invalid; :attr:`status` names the problem).
+    shown : pandas.DataFrame or None
+        The rows the table shows.
+    """
+
+    label = "rollout what-if"
+
+    def __init__(self, simulator: Simulator | None = None, *, current: str = _EXAMPLE_CURRENT,
+                 proposed: str = _EXAMPLE_PROPOSED, roster: str = _EXAMPLE_ROSTER):
+        super().__init__()
+        self.simulator = simulator if simulator is not None else Simulator()
+        self.diff = None
+        self.shown = None
+        area = dict(layout=widgets.Layout(width="32%", height="9em"), continuous_update=False)
+        self.current = widgets.Textarea(value=current, description="Current (YAML)", **area)
+        self.proposed = widgets.Textarea(value=proposed, description="Proposed (YAML)", **area)
+        self.roster = widgets.Textarea(value=roster, description="Roster (CSV)", **area)
+        self.upload = widgets.FileUpload(accept=".csv", multiple=False, description="Roster CSV")
+        self.show = widgets.Dropdown(options=[(v, k) for k, v in _FILTERS.items()], value="changed", description="Show")
+        self.email_filter = widgets.Text(description="Email contains", continuous_update=False)
+        self.status = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.table = widgets.HTML()
+        self.download = widgets.HTML()
+        for w in (self.current, self.proposed, self.roster):
+            w.observe(self._guard(self._on_input), names="value")
+        for w in (self.show, self.email_filter):
+            w.observe(self._guard(self._on_filter), names="value")
+        self.upload.observe(self._guard(self._on_upload), names="value")
+        self.widget = widgets.VBox([
+            widgets.HTML(f"{_CSS}<h4>What if: current -> proposed settings for a roster</h4>"), self.error_area,
+            widgets.HBox([self.current, self.proposed, self.roster]), self.upload, self.status, self.summary,
+            widgets.HBox([self.show, self.email_filter]), self.table, self.download,
+        ])
+        self.widget.add_class("faq-sim")
+        self.compare()
+
+    def _on_input(self, _change) -> None:
+        self.compare()
+
+    def _on_filter(self, _change) -> None:
+        self._render_table()
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if files:
+            content = files[0]["content"]
+            self.roster.value = bytes(content).decode("utf-8-sig", errors="replace")
+
+    def compare(self):
+        """Run the what-if for the inputs; returns the :class:`RolloutDiff` or ``None`` (status says why)."""
+        from ..files import load_yaml
+        from ..simulator import load_roster, parse_org
+
+        try:
+            current = parse_org(load_yaml(self.current.value), "current settings")
+            proposed = parse_org(load_yaml(self.proposed.value), "proposed settings")
+            roster = load_roster(text=self.roster.value)
+            if not roster.users:
+                raise FaqAssistantError("roster: no valid user rows (a header row with email, then one user per row)")
+        except Exception as exc:  # yaml.YAMLError or ValueError: the input, not the view, is wrong
+            self.diff = self.shown = None
+            self.status.value = _status(f"<strong>Cannot compare:</strong> {escape(exc)}", role="alert")
+            self.summary.value = self.table.value = self.download.value = ""
+            return None
+        self.diff = self.simulator.diff(current, proposed, roster)
+        skipped = "".join(f"<li>{escape(p)}</li>" for p in roster.problems)
+        self.status.value = _status("Compared." + (f" Rows skipped:<ul>{skipped}</ul>" if skipped else ""))
+        self.summary.value = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in self.diff.summary_lines()) + "</ul>"
+        csv_b64 = base64.b64encode(self.diff.to_csv().encode("utf-8")).decode("ascii")
+        self.download.value = (f'<a download="rollout-what-if.csv" href="data:text/csv;base64,{csv_b64}" '
+                               'target="_blank">Download the what-if as CSV</a>')
+        self._render_table()
+        return self.diff
+
+    def _render_table(self) -> None:
+        if self.diff is None:
+            return
+        frame = self.diff.frame
+        if self.show.value == "changed":
+            frame = frame[(frame["changed"] == True) | frame["error"].notna()]  # noqa: E712
+        elif self.show.value == "losing":
+            frame = frame[frame["stops_working"].map(lambda v: bool(v) if isinstance(v, list) else False)]
+        needle = self.email_filter.value.strip().lower()
+        if needle:
+            frame = frame[frame["email"].str.lower().str.contains(needle, regex=False)]
+        self.shown = frame
+        cols = ["line", "email", "web_before", "web_after", "cli_before", "cli_after", "stops_working",
+                "new_blockers", "new_warnings", "error"]
+
+        def cell(v) -> str:
+            if isinstance(v, list):
+                return escape(", ".join(v))
+            return "" if v is None or v != v else escape(v)
+
+        head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)
+        body = "".join("<tr>" + "".join(f"<td>{cell(row[c])}</td>" for c in cols) + "</tr>"
+                       for row in frame.to_dict("records"))
+        self.table.value = (f'<table class="faq-outcome"><caption>{len(frame)} of {len(self.diff.frame)} '
+                            f"roster rows</caption><tr>{head}</tr>{body}</table>")
+
+
+def build_rollout(kb_path: str | os.PathLike | None = None, **inputs: str) -> RolloutView:
+    """The what-if view the notebook shows (``current``, ``proposed``, ``roster`` texts may be given).
+
+    ``kb_path``: folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled one.
+    """
+    settings = Settings.from_env()
+    path = kb_path or settings.kb
+    kb = KnowledgeBase.load(path) if path else KnowledgeBase.load()
+    return RolloutView(Simulator(kb), **inputs)
