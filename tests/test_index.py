@@ -295,9 +295,13 @@ print(info.status, len(kb), r.search("configure the proxy").best.entry.id)
 def test_two_processes_building_at_once_leave_one_good_index(tmp_path):
     root = _make_kb(tmp_path / "kb", pages=6)
     idx = tmp_path / "idx"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The builders must run the same installed code as this process: the index records a fingerprint of it.
+    import assistant
+
+    env = {**os.environ, "PYTHONPATH": str(Path(assistant.__file__).resolve().parent.parent)}
     procs = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(root), str(idx), mode], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for mode in ("build", "build", "force")]
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+             for mode in ("build", "build", "force")]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     lines = [o.split() for o, _ in outs]

@@ -219,7 +219,7 @@ def _hostile_entry() -> FaqEntry:
 def test_markdown_reply_draft_is_safe_to_paste_into_a_renderer_that_allows_html():
     from markdown_it import MarkdownIt
 
-    from tests.test_rendering import _Audit
+    from test_rendering import _Audit
 
     md = build_reply([_hostile_entry()], ticket="Hi,\n\nhelp\n\nThanks,\n<img src=x onerror=alert(11)>")
     html = MarkdownIt("commonmark", {"html": True, "linkify": False}).render(md)  # a permissive helpdesk

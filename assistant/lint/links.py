@@ -31,7 +31,7 @@ from urllib.parse import unquote
 
 from ..problems import Problem
 from .pages import Page, read_page, walk_tokens
-from .sites import PAGE_SUFFIXES, Site
+from .sites import PAGE_SUFFIXES, Site, inside
 
 __all__ = ["Linker", "page_links", "includes_of"]
 
@@ -194,7 +194,7 @@ class Linker:
                                                        "/assets, which this tree does not hold); not checked")
         if found is None:
             first = Path(os.path.normpath(tried[0])) if tried else self.root
-            if not _inside(first, self.root) and not path_part.startswith("/"):
+            if not inside(first, self.root) and not path_part.startswith("/"):
                 return "info", "link-outside-folder", f"link {target} leaves the site's content folder; not checked"
             mount = self.site.mounted(first)
             if mount is not None:
@@ -273,14 +273,6 @@ class Linker:
                             "repository (list it in the site config's mounts, or fix the links)")
             out.append(p)
         return out
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _rel(path: Path, root: Path) -> str:

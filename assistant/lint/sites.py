@@ -160,17 +160,17 @@ def detect_site(folder: Path, kind: str | None = None) -> Site:
             config = next((d / n for n in _HUGO_CONFIGS if (d / n).is_file()), None)
             if config is not None:
                 root = d / "content"
-                return Site("hugo", root if _inside(folder, root) else folder, config, _hugo_mounts(config))
+                return Site("hugo", root if inside(folder, root) else folder, config, _hugo_mounts(config))
         if kind in (None, "mkdocs"):
             config = next((d / n for n in ("mkdocs.yml", "mkdocs.yaml") if (d / n).is_file()), None)
             if config is not None:
                 root = d / _mkdocs_docs_dir(config)
-                return Site("mkdocs", root if _inside(folder, root) else folder, config)
+                return Site("mkdocs", root if inside(folder, root) else folder, config)
         if kind in (None, "docusaurus"):
             config = next((d / n for n in _DOCUSAURUS_CONFIGS if (d / n).is_file()), None)
             if config is not None:
                 root = d / "docs"
-                return Site("docusaurus", root if _inside(folder, root) else folder, config)
+                return Site("docusaurus", root if inside(folder, root) else folder, config)
     if kind in (None, "hugo"):
         for d in [folder, *list(folder.parents)[:4]]:
             if d.name == "content" and (d / "_index.md").is_file():
@@ -178,7 +178,8 @@ def detect_site(folder: Path, kind: str | None = None) -> Site:
     return Site(kind or "plain", folder)
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """True when ``path`` is ``root`` or lies under it (no file system access)."""
     try:
         path.relative_to(root)
         return True

@@ -14,12 +14,12 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .problems import KnowledgeBaseError
-from .rendering import plural as _plural
+from ..problems import KnowledgeBaseError
+from ..rendering import plural as _plural
 
 if TYPE_CHECKING:  # each command imports what it needs when it runs, so --help stays fast
-    from .knowledge_base import KnowledgeBase
-    from .retrieval import TfidfRetriever
+    from ..knowledge_base import KnowledgeBase
+    from ..retrieval import TfidfRetriever
 
 
 class CliError(Exception):
@@ -39,9 +39,9 @@ def _warn(message: str) -> None:
 def _load_kb(path: str | None) -> KnowledgeBase:
     """The knowledge base in ``--kb``, else ``$FAQ_ASSISTANT_KB``, else the bundled one, read through the
     saved index (:mod:`assistant.index`) with its fitted retriever, which :func:`_retriever` returns."""
-    from .config import Settings
-    from .index import load_index
-    from .knowledge_base import KnowledgeBase
+    from ..config import Settings
+    from ..index import load_index
+    from ..knowledge_base import KnowledgeBase
 
     settings = Settings.from_env()
     try:
@@ -64,7 +64,7 @@ def _load_kb(path: str | None) -> KnowledgeBase:
 
 
 def _retriever(kb: KnowledgeBase) -> TfidfRetriever:
-    from .retrieval import TfidfRetriever
+    from ..retrieval import TfidfRetriever
 
     retriever = _FITTED.get(id(kb))
     if retriever is not None and retriever.entries_ and retriever.entries_[0] is kb.entries[0]:
@@ -112,7 +112,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         raise CliError("the query is empty: pass a question, e.g. faq-assistant ask \"Can I enforce SSO?\"")
     if not 1 <= args.top_k <= MAX_TOP_K:
         raise CliError(f"-k must be between 1 and {MAX_TOP_K:,}, got {args.top_k:,}")
-    from .replies import analyze_ticket
+    from ..replies import analyze_ticket
 
     # Split like the console: a ticket asking several questions gets a block (an object) per question.
     questions = analyze_ticket(query, _retriever(_load_kb(args.kb)), top_k=args.top_k).questions
@@ -156,7 +156,7 @@ def _add_console(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
-    from . import serve
+    from .. import serve
 
     if problems := serve.widget_version_problems():
         raise CliError("the console's widgets would not render in the browser:\n  " + "\n  ".join(problems))
@@ -188,7 +188,7 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_kb(args: argparse.Namespace) -> int:
     if args.explain:
-        from .parsing.explain import explain_file
+        from ..parsing.explain import explain_file
         try:
             explanation = explain_file(args.explain, args.kb)
         except FileNotFoundError as exc:
@@ -198,7 +198,7 @@ def _cmd_kb(args: argparse.Namespace) -> int:
         return 0
     kb = _load_kb(args.kb)
     if not len(kb):  # every file unreadable or without questions: say why instead of "0 entries"
-        from .files import shown_path
+        from ..files import shown_path
 
         errors = [p for p in kb.problems if p.severity == "error"]
         raise CliError(f"{shown_path(kb.root or args.kb or '')}: the knowledge base has no FAQ entries ("
@@ -302,8 +302,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if not args.roster and not args.email:
         raise CliError("pass --email for one user or --roster FILE for many, "
                        "e.g. faq-assistant simulate --sso enforced --verified-domain example.com --email ana@example.com")
-    from .simulator import Org, Simulator, User, load_org, load_roster  # only this command needs the simulator
-    from .simulator.report import render
+    from ..simulator import Org, Simulator, User, load_org, load_roster  # only this command needs the simulator
+    from ..simulator.report import render
 
     try:
         org = load_org(args.org) if args.org else Org(**org_fields)
@@ -352,7 +352,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, read_eval_csv
+    from ..evaluation import evaluate, read_eval_csv
 
     try:
         questions = read_eval_csv(args.file)
@@ -375,13 +375,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _add_coverage(sub: argparse._SubParsersAction) -> None:
-    from .cli_coverage import add_coverage  # the coverage command's options and handler
+    from .coverage import add_coverage  # the coverage command's options and handler
 
     add_coverage(sub)
 
 
 def _add_feedback(sub: argparse._SubParsersAction) -> None:
-    from .cli_coverage import add_feedback  # the feedback command group (issue 16)
+    from .coverage import add_feedback  # the feedback command group (issue 16)
 
     add_feedback(sub)
 
@@ -411,9 +411,9 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .lint import lint_paths
-    from .lint.changes import report_on_changes
-    from .problems import FaqAssistantError
+    from ..lint import lint_paths
+    from ..lint.changes import report_on_changes
+    from ..problems import FaqAssistantError
 
     try:
         report = lint_paths(args.dirs or None, site=args.site)
@@ -440,8 +440,8 @@ def _add_index(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from .config import Settings
-    from .index import load_index
+    from ..config import Settings
+    from ..index import load_index
 
     settings = Settings.from_env()
     try:
@@ -480,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Everything printed passes through :func:`assistant.rendering.terminal_safe` (no control sequence
     from FAQ, ticket or file-name text reaches the terminal; stderr keeps ``\\r`` for progress bars).
     """
-    from .rendering import TerminalSafeStream
+    from ..rendering import TerminalSafeStream
 
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = TerminalSafeStream(stdout), TerminalSafeStream(stderr, keep_cr=True)

@@ -1,4 +1,4 @@
-"""The ``coverage`` and ``feedback`` commands of :mod:`assistant.cli` (kept here so ``cli.py`` stays small).
+"""The ``coverage`` and ``feedback`` commands of :mod:`assistant.cli`: their options and handlers.
 
 Part of the command line: argv parsing, terminal output and exit codes for these two commands;
 :mod:`assistant.cli` adds them to its parser (:data:`assistant.cli.COMMANDS`) and runs them.
@@ -14,12 +14,12 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli import CliError, _add_kb_option, _load_kb, _retriever
-from .problems import KnowledgeBaseError
-from .rendering import plural as _plural
+from . import CliError, _add_kb_option, _load_kb, _retriever
+from ..problems import KnowledgeBaseError
+from ..rendering import plural as _plural
 
 if TYPE_CHECKING:
-    from .retrieval import TfidfRetriever
+    from ..retrieval import TfidfRetriever
 
 __all__ = ["add_coverage", "add_feedback"]
 
@@ -83,8 +83,8 @@ def _finite(value: float | None, option: str, low: float, high: float | None = N
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from .coverage import DEFAULT_MARGIN, analyze_coverage
-    from .problems import TicketsError
+    from ..coverage import DEFAULT_MARGIN, analyze_coverage
+    from ..problems import TicketsError
 
     if not 0.0 <= args.threshold <= 1.0:  # also false for nan
         raise CliError(f"--threshold is a confidence between 0 and 1, got {args.threshold}")
@@ -105,7 +105,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         return _coverage_compare(args, retriever, margin)
     try:
         if args.engine == "dask":
-            from .coverage.dask_engine import analyze_coverage_dask
+            from ..coverage.dask_engine import analyze_coverage_dask
 
             report = analyze_coverage_dask(args.tickets, retriever, scheduler=args.scheduler,
                                            text_columns=args.text_columns, min_confidence=args.threshold,
@@ -136,14 +136,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _coverage_compare(args: argparse.Namespace, retriever: TfidfRetriever, margin: float) -> int:
     import tempfile
 
-    from .coverage.compare import compare_coverage, knowledge_base_at_ref
-    from .problems import TicketsError
+    from ..coverage.compare import compare_coverage, knowledge_base_at_ref
+    from ..problems import TicketsError
 
     with tempfile.TemporaryDirectory(prefix="faq-kb-") as tmp:
         old_path = args.compare
         if args.compare_ref:
-            from .config import Settings
-            from .knowledge_base import default_kb_path
+            from ..config import Settings
+            from ..knowledge_base import default_kb_path
 
             folder = args.kb or Settings.from_env().kb or default_kb_path()
             try:
@@ -186,9 +186,9 @@ def add_feedback(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
-    from .config import Settings
-    from .feedback import FeedbackStore
-    from .feedback_loop import alternates_changes, export_eval, suggest_alternates, write_alternates
+    from ..config import Settings
+    from ..feedback import FeedbackStore
+    from ..feedback_loop import alternates_changes, export_eval, suggest_alternates, write_alternates
 
     db = Path(args.feedback_db).expanduser() if args.feedback_db else Settings.from_env().feedback_db
     if not db.is_file():
