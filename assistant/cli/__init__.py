@@ -11,7 +11,6 @@ import json
 import sys
 import textwrap
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..problems import KnowledgeBaseError

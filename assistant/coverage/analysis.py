@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-import numpy as np
 import pandas as pd
 
 from ..knowledge_base import KnowledgeBase
