@@ -128,8 +128,12 @@ def tokens(text: str) -> list[str]:
     character alone stays itself), and letters or digits of another script around it are their
     own words (``ollama的api`` -> ``ollama 的 api``).
     """
+    text = normalize_text(text)
+    words = _WORD_RE.findall(text)
+    if not _CJK_RE.search(text):
+        return words
     out: list[str] = []
-    for word in _WORD_RE.findall(normalize_text(text)):
+    for word in words:
         if not _CJK_RE.search(word):
             out.append(word)
             continue
@@ -190,19 +194,28 @@ class Analyzer:
         # Stems that can start a phrase / occur in an any-order phrase: other tokens skip the look-ups.
         self._firsts = {k[0] for k in self.full}
         self._content_stems = {st for k in self.content for st in k}
-        self._deletes: dict[str, list[str]] = {}
+        self._deletes: dict[str, list[str]] | None = {}
+        self._corrected: dict[str, str] = {}  # correct() of tokens seen in queries (bounded, see correct)
+        self._phrase_stems = self._firsts | self._content_stems
 
-    def learn(self, texts: Iterable[str]) -> None:
-        """Add the words of ``texts`` (the knowledge base) to the words spelling correction knows."""
-        for text in texts:
-            self.words.update(t for t in tokens(text) if is_content(t))
+    def learn(self, words: Iterable[Sequence[str]]) -> None:
+        """Add words (the knowledge base's content words, a list per text, as :meth:`read_units` gives
+        them) to the words spelling correction knows."""
+        for ws in words:
+            self.words.update(ws)
         self.stems = {stem(w) for w in self.words}
-        # Every known word with one letter deleted -> the words, for one-edit look-ups.
-        self._deletes = {}
-        for w in self.words:
-            if len(w) >= 3 and w.isalpha():
-                for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
-                    self._deletes.setdefault(d, []).append(w)
+        self._deletes = None  # built on the first correction that needs it
+        self._corrected = {}
+
+    def _one_deletes(self) -> dict[str, list[str]]:
+        """Every known word with one letter deleted -> the words, for one-edit look-ups."""
+        if self._deletes is None:
+            self._deletes = {}
+            for w in self.words:
+                if len(w) >= 3 and w.isalpha():
+                    for d in {w[:k] + w[k + 1:] for k in range(len(w))}:
+                        self._deletes.setdefault(d, []).append(w)
+        return self._deletes
 
     def correct(self, token: str) -> str:
         """The known word one edit (insert, delete, substitute, swap) away from an unknown ``token``.
@@ -211,14 +224,23 @@ class Analyzer:
         words are too often other real words); among several candidates the most frequent
         wins. Returns ``token`` when none is found.
         """
+        fixed = self._corrected.get(token)
+        if fixed is None:
+            if len(self._corrected) >= 200_000:  # a long stream of tickets: keep memory bounded
+                self._corrected.clear()
+            fixed = self._corrected[token] = self._correct(token)
+        return fixed
+
+    def _correct(self, token: str) -> str:
         if (token in self.words or len(token) < 5 or not token.isalpha() or not is_content(token)
                 or stem(token) in self.stems):
             return token
-        cands: set[str] = set(self._deletes.get(token, ()))  # a letter missing
+        deletes = self._one_deletes()
+        cands: set[str] = set(deletes.get(token, ()))  # a letter missing
         for d in {token[:k] + token[k + 1:] for k in range(len(token))}:
             if d in self.words:  # a letter too many
                 cands.add(d)
-            cands.update(self._deletes.get(d, ()))  # a letter wrong, or two swapped
+            cands.update(deletes.get(d, ()))  # a letter wrong, or two swapped
         cands = {c for c in cands if len(c) >= 5 and _one_edit(token, c)}
         if not cands:
             return token
@@ -231,6 +253,24 @@ class Analyzer:
             return toks, toks
         fixed = [self.correct(t) for t in toks]
         return fixed, [t if t == f else f"{t} ({f})" for t, f in zip(toks, fixed)]
+
+    def read_units(self, text: str, correct: bool = False) -> tuple[list[str], list[str]]:
+        """``(terms, content tokens)`` of ``text``: what :meth:`units` and :meth:`char_features` give, without labels.
+
+        ``terms`` are the unit terms in order (stems and synonym concepts); ``content tokens`` the
+        (spelling-corrected if ``correct``) tokens whose character n-grams are features. The fast
+        path of the retriever: same results as the labelled methods.
+        """
+        toks = tokens(text)
+        if correct:
+            fixed = self._corrected
+            toks = [fixed.get(t) or self.correct(t) for t in toks]
+        content = [t for t in toks if t not in STOP_WORDS and (len(t) > 1 or not t.isascii())]
+        if self._phrase_stems:
+            stems = [stem(t) for t in toks]
+            if not self._phrase_stems.isdisjoint(stems):
+                return [t for t, _ in self.units(toks, toks)], content
+        return [stem(t) for t in content], content
 
     def units(self, toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
         """``(term, label)`` for each content word or synonym phrase of the tokens, in order.

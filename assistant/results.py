@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .entries import FaqEntry
@@ -15,7 +16,7 @@ from .entries import FaqEntry
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Match", "SearchResult", "ConfidenceWords", "confidence_words"]
+__all__ = ["Match", "SearchResult", "ConfidenceWords", "confidence_words", "display_terms"]
 
 
 class ConfidenceWords(NamedTuple):
@@ -53,7 +54,10 @@ class Match:
     retriever's threshold; ``rank`` is 1-based; ``terms`` are the query words (after synonym
     expansion: ``single sign-on -> sso``) that contributed most, best first; ``contributions``
     maps each contributing query word to its share of ``score`` (the shares sum to ``score``);
-    ``phrasing`` is the question or alternate question that matched best.
+    ``phrasing`` is the question or alternate question that matched best. ``explain``, when
+    given, computes ``contributions`` the first time ``terms`` or ``contributions`` is read
+    (a search explains its matches only when someone looks; ``terms`` are then
+    :func:`display_terms` of them).
     """
 
     entry: FaqEntry
@@ -63,6 +67,19 @@ class Match:
     terms: list[str] = field(default_factory=list)
     contributions: dict[str, float] = field(default_factory=dict)
     phrasing: str = ""
+    explain: Callable[[], dict[str, float]] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.explain is not None:  # read on first use, through __getattr__
+            del self.terms, self.contributions
+
+    def __getattr__(self, name: str) -> Any:
+        explain = self.__dict__.get("explain")
+        if name not in ("terms", "contributions") or explain is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.contributions = explain()
+        self.terms = display_terms(self.contributions)
+        return self.__dict__[name]
 
     def to_dict(self) -> dict[str, Any]:
         """The ``ask --json`` match object.
@@ -151,3 +168,21 @@ class SearchResult:
             lines.append(f"  {m.rank}. [{m.confidence:.2f}] {textwrap.shorten(m.entry.question, width - 12)}")
             lines.append(f"       {m.entry.source}:{m.entry.line}")
         return "\n".join(lines)
+
+
+def display_terms(contributions: Mapping[str, float], n: int = 5) -> list[str]:
+    """The ``n`` labels that explain a match best, each word once.
+
+    The same query word can contribute through several blocks (``"enforcing -> enforce"`` from
+    the words, ``"enforcing"`` from its character n-grams); the label that says more is kept.
+    """
+    expanded = {label.split(" -> ")[0] for label in contributions if " -> " in label}
+    out: list[str] = []
+    for label in contributions:
+        if " -> " not in label and label in expanded:
+            continue
+        if label not in out:
+            out.append(label)
+        if len(out) == n:
+            break
+    return out

@@ -28,16 +28,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 import numpy as np  # scipy, scikit-learn and pandas are imported where used: a saved index answers without them
 
 from . import retriever_state
-from .analysis import Analyzer, normalize_text
+from .analysis import Analyzer, is_content, normalize_text
+from .features import BLOCKS, Block, QueryEncoder, fit_block
 from .entries import FaqEntry
 from .files import parse_error_problem, shown_path
 from .problems import InputFileError, KnowledgeBaseError, Problem
@@ -57,8 +58,6 @@ MAX_QUERY_CHARS = 4_000
 #: Synonym groups for :class:`TfidfRetriever`: ``"auto"``, ``None``, a file path or ``{concept: [phrases]}``.
 SynonymSource = Union[str, Path, Mapping[str, Sequence[str]], None]
 
-#: Blocks of the stacked vector, in order: name and kind of features.
-_BLOCKS = (("question", "words"), ("question_chars", "chars"), ("answer", "words"), ("page", "page"))
 
 #: Terms of a page kept in the ``page`` block (its most frequent ones); bounds memory for huge pages.
 MAX_PAGE_TERMS = 500
@@ -95,7 +94,8 @@ class TfidfRetriever:
     entries_ : list of FaqEntry
     phrasings_ : list of (entry index, text)
         Every question and alternate question, one row of ``matrix_`` each.
-    vectorizers_ : dict of block name -> TfidfVectorizer
+    blocks_ : dict of block name -> Block
+        Each block's vocabulary, IDF, columns and weight (:class:`assistant.features.Block`).
     matrix_ : sparse matrix, shape (n_phrasings, n_features)
         The stacked, weighted block vectors; every row has unit L2 norm.
     vocabulary_ : dict of str -> int
@@ -166,19 +166,6 @@ class TfidfRetriever:
                 entry.section]
         return "\n".join([entry.answer_text, *meta])
 
-    def _page_terms(self, text: str) -> list[str]:
-        """A page's terms, limited to its :data:`MAX_PAGE_TERMS` most frequent ones.
-
-        Every phrasing row carries its page's vector, so without a cap a page with thousands of
-        questions costs rows x page vocabulary in memory.
-        """
-        terms = self._analyzer.unigrams(text)
-        counts = Counter(terms)
-        if len(counts) <= MAX_PAGE_TERMS:
-            return terms
-        keep = {t for t, _ in counts.most_common(MAX_PAGE_TERMS)}
-        return [t for t in terms if t in keep]
-
     def fit(self, kb: KnowledgeBase, alternates: Mapping[str, Sequence[str]] | None = None) -> "TfidfRetriever":
         """Learn the vocabulary and the vectors of every entry of ``kb``. Returns ``self``.
 
@@ -202,27 +189,27 @@ class TfidfRetriever:
         TypeError, ValueError
             ``kb`` not a KnowledgeBase, an ``alternates`` value not a list of str; ``threshold`` or ``min_margin`` not in [0, 1].
         """
-        import scipy.sparse as sp
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.preprocessing import normalize
-
         retriever_state.check_fit_args(self, kb)
         self.entries_ = list(kb)
         if not self.entries_:
             raise KnowledgeBaseError("cannot fit a retriever on an empty knowledge base (no FAQ entries were found)")
+        weights = np.array([self.question_weight, self.char_weight, self.answer_weight, self.page_weight],
+                           dtype=float)
+        if (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError("question_weight, char_weight, answer_weight and page_weight must be >= 0 "
+                             "and not all 0")
+        weights = weights / weights.sum()
         self.problems_: list[Problem] = []
         self.synonyms_ = self._read_synonyms(kb)
         self._analyzer = Analyzer(self.synonyms_)
         self.phrasings_ = self._phrasings(kb, alternates)
-        self._analyzer.learn([text for _, text in self.phrasings_] + [self._context(e) for e in self.entries_])
-        rows = np.array([i for i, _ in self.phrasings_])
-        by_entry = [[] for _ in self.entries_]
+        contexts = [self._context(e) for e in self.entries_]
+        rows = np.array([i for i, _ in self.phrasings_], dtype=np.intp)
+        by_entry: list[list[str]] = [[] for _ in self.entries_]
         for i, text in self.phrasings_:
             by_entry[i].append(text)
         entry_questions = ["\n".join(texts) for texts in by_entry]
         row_texts = [text for _, text in self.phrasings_]
-        contexts = [self._context(e) for e in self.entries_]
-
         pages: dict[str, list[str]] = {}
         for e, qs, ctx in zip(self.entries_, entry_questions, contexts):
             pages.setdefault(e.source, []).extend([qs, ctx])
@@ -231,63 +218,50 @@ class TfidfRetriever:
                     "page": list(page_text.values())}
         row_docs = {"question": row_texts, "question_chars": row_texts, "answer": [contexts[i] for i in rows],
                     "page": [page_text[self.entries_[i].source] for i in rows]}
-        weights = np.array([self.question_weight, self.char_weight, self.answer_weight, self.page_weight],
-                           dtype=float)
-        if (weights < 0).any() or weights.sum() <= 0:
-            raise ValueError("question_weight, char_weight, answer_weight and page_weight must be >= 0 "
-                             "and not all 0")
-        weights = weights / weights.sum()
-        self.vectorizers_: dict[str, TfidfVectorizer] = {}
-        self._idf: dict[str, dict[str, float]] = {}
-        self._offset: dict[str, int] = {}
-        self._weight: dict[str, float] = {}
-        self._oov: dict[str, float] = {}
-        blocks, self.vocabulary_, offset = [], {}, 0
-        for (name, kind), w in zip(_BLOCKS, weights):
+        read = {t: self._analyzer.read_units(t) for texts in (row_texts, entry_questions, contexts, page_text.values())
+                for t in texts}  # each distinct text read once
+        self._analyzer.learn(read[t][1] for t in row_texts + contexts)
+        self.blocks_: dict[str, Block] = {}
+        parts, offset = [], 0
+        for (name, kind), w in zip(BLOCKS, weights):
             if w == 0:
                 continue
-            analyzer = {"words": self._analyzer.terms, "chars": self._analyzer.char_terms,
-                        "page": self._page_terms}[kind]
-            vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None, lowercase=False,
-                                  use_idf=kind != "page")
-            try:
-                vec.fit(fit_docs[name])
-            except ValueError:  # no terms at all in this block (e.g. every answer empty)
+            fitted = fit_block(name, kind, fit_docs[name], row_docs[name], analyzer=self._analyzer, read=read,
+                               bigram_weight=self.bigram_weight, n_entries=len(self.entries_), offset=offset,
+                               weight=float(w), page_terms=MAX_PAGE_TERMS)
+            if fitted is None:  # no features at all in this block (e.g. every answer empty)
                 continue
-            vocab = vec.vocabulary_
-            base_idf = vec.idf_ if kind != "page" else np.ones(len(vocab))
-            idf = base_idf.copy()
-            if kind == "words":  # word pairs count bigram_weight times a word
-                for t, j in vocab.items():
-                    if " " in t:
-                        idf[j] *= self.bigram_weight
-            # Analyse each distinct text once: every row of a page shares the page's text.
-            index: dict[str, int] = {}
-            pos = [index.setdefault(doc, len(index)) for doc in row_docs[name]]
-            x = vec.transform(list(index))[pos] @ sp.diags(idf / base_idf)
-            blocks.append(normalize(x) * math.sqrt(w))
-            self.vectorizers_[name] = vec
-            self._idf[name] = {t: float(idf[j]) for t, j in vocab.items()}
-            # A term no entry uses gets the IDF of df=0 under smooth_idf: ln(1 + n) + 1.
-            self._oov[name] = math.log(1 + len(self.entries_)) + 1 if kind != "page" else 1.0
-            self._offset[name] = offset
-            self._weight[name] = float(w)
-            self.vocabulary_.update({f"{name}:{t}": offset + j for t, j in vocab.items()})
-            offset += len(vocab)
-        if not blocks:
-            matrix = sp.csr_matrix((len(rows), 0))
-        else:
-            matrix = sp.hstack(blocks).tocsr()
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        self.matrix_ = sp.csr_matrix(sp.diags(1 / norms) @ matrix)
-        # Dense copy for fast column gathers when it is small (the bundled KB: ~100 KB).
-        self._dense = self.matrix_.toarray() if matrix.shape[0] * matrix.shape[1] <= 4_000_000 else None
-        csc = self.matrix_.tocsc()  # CSR -> CSC keeps each column's rows sorted (csc_values needs it)
-        self._csc = (csc.indptr, csc.indices, csc.data)  # plain arrays: searching needs only numpy
+            block, (r, c, v) = fitted
+            parts.append((r, c + offset, v * math.sqrt(w)))
+            self.blocks_[name] = block
+            offset += len(block.vocabulary_)
+        self._set_matrix(rows, parts, offset)
+        return self
+
+    def _set_matrix(self, rows: np.ndarray, parts: list, n_columns: int) -> None:
+        """Stack the blocks' ``(row, column, value)`` parts, L2-normalise every row, keep it as CSC arrays."""
+        import scipy.sparse as sp
+
+        r = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        c = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        v = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+        norms = np.sqrt(np.bincount(r, weights=v * v, minlength=len(rows)))
+        v = v / np.where(norms > 0, norms, 1.0)[r]
+        csc = sp.csc_matrix((v, (r, c)), shape=(len(rows), n_columns))
+        csc.sort_indices()  # rows sorted inside each column (csc_values needs it)
+        indptr = csc.indptr.astype(np.intp)
+        self.__dict__.pop("matrix_", None)
+        self.__dict__.pop("vocabulary_", None)
+        self._csc = (indptr, csc.indices.astype(np.intp), csc.data)
         self._rows = rows
         self._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        return self
+        self._encoder = QueryEncoder(self._analyzer, self.blocks_)
+        # Dense copy for fast column gathers when it is small (the bundled KB: ~100 KB).
+        self._dense = None
+        if len(rows) * n_columns <= 4_000_000:
+            dense = np.zeros((len(rows), n_columns))
+            dense[self._csc[1], np.repeat(np.arange(n_columns), np.diff(indptr))] = self._csc[2]
+            self._dense = dense
 
     # -- saving and loading (assistant.index; the code is in assistant.retriever_state) --
 
@@ -329,53 +303,7 @@ class TfidfRetriever:
 
     def doc_features(self, block: str, text: str) -> list[str]:
         """Features of a knowledge-base ``text`` in ``block`` (as the entry vectors were built)."""
-        return self.vectorizers_[block].build_analyzer()(text)
-
-    def query_vector(self, query: str) -> tuple[np.ndarray, np.ndarray, list[str], float]:
-        """The query's weighted TF-IDF vector in the columns of ``matrix_``.
-
-        Returns ``(columns, values, labels, norm)``: the query's known terms as column indices
-        and weights, the query words each came from, and the norm to divide by. Each block is
-        ``(1 + ln tf) * idf`` per term, L2-normalised over the known terms *and* the unknown
-        single terms (IDF ``ln(1 + n_entries) + 1``, as for a term no entry uses; 1 in the
-        ``page`` block, which has no IDF), times ``sqrt(block weight)``; unknown word pairs are
-        left out. So the score is a true cosine in a space with a dimension per unknown term.
-        """
-        feats = self.query_features(query)
-        cols: list[int] = []
-        vals: list[float] = []
-        labels = []
-        total = 0.0
-        for name, kind in _BLOCKS:
-            if name not in self.vectorizers_ or not feats[name]:
-                continue
-            counts = Counter(t for t, _ in feats[name])
-            label_of: dict[str, str] = {}
-            for t, lab in feats[name]:
-                label_of.setdefault(t, lab)
-            idf = self._idf[name]
-            weights, norm2 = {}, 0.0
-            for t, c in counts.items():
-                known = t in idf
-                if kind == "words" and " " in t:
-                    # An unknown word pair is no evidence the query asks something else: not counted.
-                    if not known:
-                        continue
-                w = (1 + math.log(c)) * (idf[t] if known else self._oov[name])
-                norm2 += w * w
-                if known:
-                    weights[t] = w
-            if norm2 == 0:
-                continue
-            scale = math.sqrt(self._weight[name] / norm2)
-            base = self._offset[name]
-            vocab = self.vectorizers_[name].vocabulary_
-            for t, w in weights.items():
-                cols.append(base + vocab[t])
-                vals.append(w * scale)
-                labels.append(label_of[t])
-            total += self._weight[name]
-        return np.array(cols, dtype=np.intp), np.array(vals), labels, math.sqrt(total)
+        return self.blocks_[block].build_analyzer()(text)
 
     def confidence(self, score: float) -> float:
         """How sure the retriever is that a match answers the query, on a [0, 1] scale.
@@ -397,16 +325,49 @@ class TfidfRetriever:
         return self._scores(query)[0]
 
     def _scores(self, query: str):
+        """``(entry scores, phrasing-row scores, (columns, values, norm))`` of one query (see :mod:`assistant.features`)."""
         self._check_fitted()
-        cols, vals, labels, qnorm = self.query_vector(query)
+        _, cols, vals, qnorm = self._encoder.encode([self.query_text(query)])
         if not len(cols):
-            return np.zeros(len(self.entries_)), np.zeros(len(self._rows)), (cols, vals, labels, qnorm)
+            return np.zeros(len(self.entries_)), np.zeros(len(self._rows)), (cols, vals, 1.0)
         if self._dense is not None:
             row_scores = self._dense[:, cols] @ vals
         else:
             row_scores = retriever_state.csc_dot(self._csc, cols, vals, len(self._rows))
-        row_scores = np.clip(row_scores / qnorm, 0.0, 1.0)
-        return np.maximum.reduceat(row_scores, self._starts), row_scores, (cols, vals, labels, qnorm)
+        row_scores = np.clip(row_scores / qnorm[0], 0.0, 1.0)
+        return np.maximum.reduceat(row_scores, self._starts), row_scores, (cols, vals, float(qnorm[0]))
+
+    def top_scores(self, queries: Sequence[str], k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best entries of each query, as :meth:`search` ranks them (ties in knowledge-base order).
+
+        ``queries`` are questions or cleaned tickets (cut at :data:`MAX_QUERY_CHARS` like a search);
+        an empty or blank one scores 0 everywhere. Returns ``(index, score)``, both of shape
+        ``(len(queries), k)``: entry positions in ``entries_`` (int64, -1 past the number of
+        entries) and their scores (float, NaN there). All queries are read and weighted in one
+        pass and scored with one sparse product per slice, so thousands of tickets cost little
+        more than their reading; the scores equal :meth:`scores`' (to rounding).
+        """
+        import scipy.sparse as sp
+
+        self._check_fitted()
+        n, n_entries, n_rows = len(queries), len(self.entries_), len(self._rows)
+        index = np.full((n, k), -1, dtype=np.int64)
+        score = np.full((n, k), np.nan)
+        m = min(k, n_entries)
+        q, cols, vals, qnorm = self._encoder.encode([self.query_text(t) for t in queries])
+        matrix = sp.csr_matrix((vals, (q, cols)), shape=(n, len(self._csc[0]) - 1))
+        rhs = self._dense.T if self._dense is not None else self.matrix_.T.tocsc()
+        step = max(1, 4_000_000 // max(1, n_rows))  # bounds the (queries x rows) block in memory
+        for lo in range(0, n, step):
+            block = matrix[lo:lo + step] @ rhs
+            rows = block.toarray() if sp.issparse(block) else np.asarray(block)
+            norm = qnorm[lo:lo + step]
+            rows = np.clip(rows / np.where(norm > 0, norm, 1.0)[:, None], 0.0, 1.0)
+            entries = np.maximum.reduceat(rows, self._starts, axis=1) if n_rows else np.zeros((len(rows), n_entries))
+            order = np.argsort(-entries, axis=1, kind="stable")[:, :m]
+            index[lo:lo + step, :m] = order
+            score[lo:lo + step, :m] = np.take_along_axis(entries, order, axis=1)
+        return index, score
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "entries_"):
@@ -439,36 +400,55 @@ class TfidfRetriever:
         """
         self._check_fitted()
         retriever_state.check_search_args(query, top_k)
-        scores, row_scores, (cols, vals, labels, qnorm) = self._scores(query)
-        k = min(top_k, len(self.entries_))
-        order = np.argsort(-scores, kind="stable")
-        matches = []
-        for rank, i in enumerate(order[:k], 1):
-            start = self._starts[i]
-            end = self._starts[i + 1] if i + 1 < len(self._starts) else len(self._rows)
-            r = start + int(np.argmax(row_scores[start:end]))
-            contributions = self._explain(r, cols, vals, labels, qnorm)
-            score = float(scores[i])
-            matches.append(Match(self.entries_[i], score, self.confidence(score), rank,
-                                 _display_terms(contributions), contributions, self.phrasings_[r][1]))
-        best = float(scores[order[0]])
-        second = float(scores[order[1]]) if len(order) > 1 else 0.0
-        margin = best - second
-        abstained = best <= 0 or best < self.threshold or margin < self.min_margin
-        return SearchResult(query, matches, abstained, self.threshold, margin)
+        return self._result(query, *self._scores(query), top_k, self.confidence, self.threshold, self.min_margin)
 
-    def _explain(self, row: int, cols, vals, labels, qnorm) -> dict[str, float]:
-        if not len(cols):
-            return {}
+    def _result(self, query: str, scores: np.ndarray, row_scores: np.ndarray, parts, top_k: int, confidence,
+                threshold: float, min_margin: float) -> SearchResult:
+        """The :class:`SearchResult` of entry ``scores`` (this retriever's, or fused ones: :mod:`assistant.semantic`),
+        each match explained by the TF-IDF ``row_scores`` and query ``parts`` of :meth:`_scores`."""
+        k = min(top_k, len(self.entries_))
+        order = np.argsort(-scores, kind="stable")[:k]
+        rows = [self._best_row(i, row_scores) for i in order]
+        explained: list[list[dict[str, float]]] = []
+
+        def explain(j: int) -> dict[str, float]:  # all matches at once, the first time one is read
+            if not explained:
+                explained.append(self._explain(rows, parts, query))
+            return explained[0][j]
+
+        matches = [Match(self.entries_[i], float(scores[i]), confidence(float(scores[i])), j + 1,
+                         phrasing=self.phrasings_[r][1], explain=partial(explain, j))
+                   for j, (i, r) in enumerate(zip(order, rows))]
+        best = float(scores[order[0]])
+        margin = best - (float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0)
+        abstained = best <= 0 or best < threshold or margin < min_margin
+        return SearchResult(query, matches, abstained, threshold, margin)
+
+    def _best_row(self, entry: int, row_scores: np.ndarray) -> int:
+        start = self._starts[entry]
+        end = self._starts[entry + 1] if entry + 1 < len(self._starts) else len(self._rows)
+        return start + int(np.argmax(row_scores[start:end]))
+
+    def _explain(self, rows: list[int], parts, query: str) -> list[dict[str, float]]:
+        """Each phrasing row's score split by the query word(s) each share came from, largest first.
+
+        ``parts`` are the query's ``(columns, values, norm)`` (:meth:`_scores`); the shares of a row sum to its score.
+        """
+        cols, vals, qnorm = parts
+        if not len(cols) or not rows:
+            return [{} for _ in rows]
         if self._dense is not None:
-            parts = self._dense[row, cols] * vals / qnorm
+            shares = self._dense[np.ix_(rows, cols)] * (vals / qnorm)
         else:
-            parts = retriever_state.csc_values(self._csc, row, cols) * vals / qnorm
-        out: dict[str, float] = {}
-        for lab, p in zip(labels, parts):
-            if p > 0:
-                out[lab] = out.get(lab, 0.0) + float(p)
-        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+            shares = np.vstack([retriever_state.csc_values(self._csc, r, cols) for r in rows]) * (vals / qnorm)
+        used = np.flatnonzero((shares > 0).any(axis=0))
+        names, label_of = np.unique(_Labeler(self, query).labels(cols[used]), return_inverse=True)
+        out = []
+        for row_shares in shares[:, used]:
+            sums = np.bincount(label_of, weights=np.where(row_shares > 0, row_shares, 0.0), minlength=len(names))
+            nz = np.flatnonzero(sums > 0)
+            out.append(dict(sorted(zip(names[nz].tolist(), sums[nz].tolist()), key=lambda kv: (-kv[1], kv[0]))))
+        return out
 
     def explain(self, query: str, entry_id: str) -> pd.DataFrame:
         """Why ``entry_id`` scored what it did for ``query``: one row per contributing query word.
@@ -483,13 +463,49 @@ class TfidfRetriever:
         idx = next((i for i, e in enumerate(self.entries_) if e.id == entry_id), None)
         if idx is None:
             raise KeyError(f"no FAQ entry with id {entry_id!r}")
-        _, row_scores, (cols, vals, labels, qnorm) = self._scores(query)
-        start = self._starts[idx]
-        end = self._starts[idx + 1] if idx + 1 < len(self._starts) else len(self._rows)
-        r = start + int(np.argmax(row_scores[start:end]))
-        parts = self._explain(r, cols, vals, labels, qnorm)
-        return pd.DataFrame({"term": list(parts), "contribution": list(parts.values())},
+        _, row_scores, parts = self._scores(query)
+        shares = self._explain([self._best_row(idx, row_scores)], parts, query)[0]
+        return pd.DataFrame({"term": list(shares), "contribution": list(shares.values())},
                             columns=["term", "contribution"])
+
+
+class _Labeler:
+    """Column of the stacked matrix -> the query word(s) it came from, for one query (built on first use).
+
+    A term or word pair is labelled by its first occurrence in the query (:meth:`TfidfRetriever.query_features`);
+    a character n-gram by the first query word that contains it.
+    """
+
+    def __init__(self, retriever: TfidfRetriever, query: str):
+        self.retriever, self.query = retriever, query
+
+    def labels(self, cols: np.ndarray) -> list[str]:
+        """The label of each column of ``cols`` (columns the query has)."""
+        r = self.retriever
+        toks, labels = r._analyzer.read(r.query_text(self.query), correct=True)
+        units = r._analyzer.units(toks, labels)
+        words: dict[str, str] = {}
+        for t, lab in Analyzer.word_features(units):
+            words.setdefault(t, lab)
+        page: dict[str, str] = {}
+        for t, lab in units:
+            page.setdefault(t, lab)
+        chars: dict[str, str] = {}  # padded word -> label, words in query order
+        for tok, lab in zip(toks, labels):
+            if is_content(tok):
+                chars.setdefault(f" {tok} ", lab)
+        by_block = {"question": words, "answer": words, "page": page, "question_chars": chars}
+        blocks = sorted(r.blocks_.values(), key=lambda b: b.offset)
+        which = np.searchsorted([b.offset for b in blocks], cols, side="right") - 1
+        out = []
+        for col, k in zip(cols.tolist(), which.tolist()):
+            block = blocks[k]
+            term, known = block.terms()[col - block.offset], by_block[block.name]
+            if block.kind == "chars":  # an n-gram of a padded word is a substring of it
+                out.append(next((lab for padded, lab in known.items() if term in padded), term))
+            else:
+                out.append(known.get(term, term))
+        return out
 
 
 def _synonyms_problem(exc: InputFileError | OSError, shown: str) -> Problem:
@@ -499,21 +515,3 @@ def _synonyms_problem(exc: InputFileError | OSError, shown: str) -> Problem:
     else:
         problem = Problem(exc.file or shown, exc.line, "error", "synonyms-invalid", exc.message)
     return replace(problem, message=f"{problem.message}; searching without synonyms")
-
-
-def _display_terms(contributions: Mapping[str, float], n: int = 5) -> list[str]:
-    """The ``n`` labels that explain a match best, each word once.
-
-    The same query word can contribute through several blocks (``"enforcing -> enforce"`` from
-    the words, ``"enforcing"`` from its character n-grams); the label that says more is kept.
-    """
-    expanded = {label.split(" -> ")[0] for label in contributions if " -> " in label}
-    out: list[str] = []
-    for label in contributions:
-        if " -> " not in label and label in expanded:
-            continue
-        if label not in out:
-            out.append(label)
-        if len(out) == n:
-            break
-    return out

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import Analyzer
+from .features import Block, QueryEncoder, text_features
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ PARAMS = ("threshold", "min_margin", "question_weight", "char_weight", "answer_w
 
 def to_state(self: TfidfRetriever) -> tuple[dict, dict[str, np.ndarray]]:
     """See :meth:`TfidfRetriever.to_state`."""
-    from .retrieval import _BLOCKS
-
     self._check_fitted()
     synonyms = self.synonyms
     if isinstance(synonyms, Path):
@@ -57,19 +56,13 @@ def to_state(self: TfidfRetriever) -> tuple[dict, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {"rows": np.asarray(self._rows, dtype=np.int64), "csc_indptr": indptr,
                                      "csc_indices": indices, "csc_data": data}
     blocks = []
-    for name, kind in _BLOCKS:
-        if name not in self.vectorizers_:
-            continue
-        vocab = self.vectorizers_[name].vocabulary_
-        terms = [""] * len(vocab)
-        for t, j in vocab.items():
-            terms[j] = t
-        arrays[f"vocab.{name}"] = join_terms(terms)
-        arrays[f"idf.{name}"] = np.array([self._idf[name][t] for t in terms], dtype=float)
-        if kind != "page":
-            arrays[f"base_idf.{name}"] = np.asarray(self.vectorizers_[name].idf_, dtype=float)
-        blocks.append({"name": name, "kind": kind, "offset": self._offset[name], "weight": self._weight[name],
-                       "oov": self._oov[name]})
+    for name, block in self.blocks_.items():
+        arrays[f"vocab.{name}"] = join_terms(block.terms())
+        arrays[f"idf.{name}"] = block.idf
+        if block.kind != "page":
+            arrays[f"base_idf.{name}"] = block.idf_
+        blocks.append({"name": name, "kind": block.kind, "offset": block.offset, "weight": block.weight,
+                       "oov": block.oov})
     words = list(self._analyzer.words)
     arrays["words"] = join_terms(words)
     arrays["word_counts"] = np.array([self._analyzer.words[w] for w in words], dtype=np.int64)
@@ -88,6 +81,8 @@ def to_state(self: TfidfRetriever) -> tuple[dict, dict[str, np.ndarray]]:
 def from_state(cls: type[TfidfRetriever], params: Mapping, arrays: Mapping[str, np.ndarray],
                kb: KnowledgeBase) -> TfidfRetriever:
     """See :meth:`TfidfRetriever.from_state`."""
+    from .retrieval import MAX_PAGE_TERMS
+
     try:
         r = cls(**{name: params[name] for name in PARAMS})
         fitted = params["fitted"]
@@ -108,18 +103,17 @@ def from_state(cls: type[TfidfRetriever], params: Mapping, arrays: Mapping[str, 
         if len(rows) != len(fitted["phrasings"]) or (len(rows) and (rows.min() < 0 or rows.max() >= len(entries))):
             raise ValueError("rows do not match the phrasings and entries")
         r.phrasings_ = list(zip(rows.tolist(), fitted["phrasings"]))
-        analyzers = {"words": r._analyzer.terms, "chars": r._analyzer.char_terms, "page": r._page_terms}
-        r.vectorizers_, r._idf, r._offset, r._weight, r._oov = {}, {}, {}, {}, {}
+        r.blocks_ = {}
         for b in fitted["blocks"]:
-            name = b["name"]
+            name, kind = b["name"], b["kind"]
             terms = split_terms(arrays[f"vocab.{name}"])
             idf = np.asarray(arrays[f"idf.{name}"], dtype=float)
-            if len(idf) != len(terms):
+            base_idf = np.asarray(arrays[f"base_idf.{name}"], dtype=float) if kind != "page" else None
+            if len(idf) != len(terms) or (base_idf is not None and len(base_idf) != len(terms)):
                 raise ValueError(f"vocabulary and IDF of block {name!r} differ in length")
             vocab = {t: j for j, t in enumerate(terms)}
-            r._idf[name] = dict(zip(terms, idf.tolist()))
-            r.vectorizers_[name] = _SavedVectorizer(vocab, arrays.get(f"base_idf.{name}"), analyzers[b["kind"]])
-            r._offset[name], r._weight[name], r._oov[name] = int(b["offset"]), float(b["weight"]), float(b["oov"])
+            r.blocks_[name] = Block(name, kind, vocab, idf, base_idf, int(b["offset"]), float(b["weight"]),
+                                    float(b["oov"]), text_features(kind, r._analyzer, MAX_PAGE_TERMS))
         indptr = np.asarray(arrays["csc_indptr"], dtype=np.intp)
         indices = np.asarray(arrays["csc_indices"], dtype=np.intp)
         data = np.asarray(arrays["csc_data"], dtype=float)
@@ -133,13 +127,13 @@ def from_state(cls: type[TfidfRetriever], params: Mapping, arrays: Mapping[str, 
     r._csc = (indptr, indices, data)
     r._rows = rows
     r._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=np.intp)
+    r._encoder = QueryEncoder(r._analyzer, r.blocks_)
     r._dense = None
     if len(rows) * n_cols <= 4_000_000:  # as fit does
         dense = np.zeros((len(rows), n_cols))
         dense[indices, np.repeat(np.arange(n_cols), np.diff(indptr))] = data
         r._dense = dense
     return r
-
 
 
 def lazy_attribute(self: TfidfRetriever, name: str):
@@ -154,28 +148,12 @@ def lazy_attribute(self: TfidfRetriever, name: str):
         state["matrix_"] = sp.csc_matrix((data, indices, indptr),
                                          shape=(len(state["_rows"]), len(indptr) - 1)).tocsr()
         return state["matrix_"]
-    if name == "vocabulary_" and "vectorizers_" in state:
-        state["vocabulary_"] = {f"{block}:{t}": state["_offset"][block] + j
-                                for block, vec in state["vectorizers_"].items() for t, j in vec.vocabulary_.items()}
+    if name == "vocabulary_" and "blocks_" in state:
+        state["vocabulary_"] = {f"{name}:{t}": block.offset + j
+                                for name, block in state["blocks_"].items() for t, j in block.vocabulary_.items()}
         return state["vocabulary_"]
     raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-
-
-class _SavedVectorizer:
-    """A block's fitted vocabulary read back from a saved index: what the retriever uses of a ``TfidfVectorizer``.
-
-    ``vocabulary_`` (term -> column), ``idf_`` (not for the ``page`` block) and ``build_analyzer()``.
-    """
-
-    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray | None, analyzer):
-        self.vocabulary_ = vocabulary
-        if idf is not None:
-            self.idf_ = np.asarray(idf, dtype=float)
-        self._analyzer = analyzer
-
-    def build_analyzer(self):
-        return self._analyzer
 
 
 def join_terms(terms: Sequence[str]) -> np.ndarray:

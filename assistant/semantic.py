@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .results import Match, SearchResult
-from .retrieval import TfidfRetriever, _display_terms
+from .results import SearchResult
+from .retrieval import TfidfRetriever
 
 if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase
@@ -127,6 +127,20 @@ class SemanticRetriever:
         self._check_fitted()
         return self._fuse(query, self.tfidf_.scores(query))
 
+    def top_scores(self, queries: Sequence[str], k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best entries of each query by fused score: ``(index, score)`` as
+        :meth:`TfidfRetriever.top_scores` gives them (shape ``(len(queries), k)``, -1/NaN padding)."""
+        self._check_fitted()
+        n_entries = len(self.entries_)
+        index = np.full((len(queries), k), -1, dtype=np.int64)
+        score = np.full((len(queries), k), np.nan)
+        m = min(k, n_entries)
+        for q, query in enumerate(queries):
+            scores = self.scores(query) if query.strip() else np.zeros(n_entries)
+            order = np.argsort(-scores, kind="stable")[:m]
+            index[q, :m], score[q, :m] = order, scores[order]
+        return index, score
+
     def _fuse(self, query: str, lexical: np.ndarray) -> np.ndarray:
         vec = np.asarray(self.model_.encode([self.tfidf_.query_text(query)], normalize_embeddings=True)[0],
                          dtype=np.float32)
@@ -151,19 +165,6 @@ class SemanticRetriever:
             raise ValueError("query is empty: type a question or paste a ticket")
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
-        tfidf = self.tfidf_
-        lexical, row_scores, parts = tfidf._scores(query)  # one TF-IDF pass: scores and explanations
-        scores = self._fuse(query, lexical)
-        order = np.argsort(-scores, kind="stable")
-        matches = []
-        for rank, i in enumerate(order[:min(top_k, len(self.entries_))], 1):
-            start = tfidf._starts[i]
-            end = tfidf._starts[i + 1] if i + 1 < len(tfidf._starts) else len(tfidf._rows)
-            contributions = tfidf._explain(start + int(np.argmax(row_scores[start:end])), *parts)
-            score = float(scores[i])
-            matches.append(Match(self.entries_[i], score, self.confidence(score), rank,
-                                 _display_terms(contributions), contributions))
-        best = float(scores[order[0]])
-        margin = best - (float(scores[order[1]]) if len(order) > 1 else 0.0)
-        abstained = best <= 0 or best < self.threshold or margin < self.min_margin
-        return SearchResult(query, matches, abstained, self.threshold, margin)
+        lexical, row_scores, parts = self.tfidf_._scores(query)  # one TF-IDF pass: scores and explanations
+        return self.tfidf_._result(query, self._fuse(query, lexical), row_scores, parts, top_k, self.confidence,
+                                   self.threshold, self.min_margin)

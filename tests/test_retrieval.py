@@ -10,6 +10,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import KnowledgeBase, TfidfRetriever, default_kb_path
@@ -52,7 +53,7 @@ def _brute_force_scores(retriever: TfidfRetriever, query: str) -> list[float]:
     total = sum(weights.values())
 
     def idf(block, term):
-        vec = retriever.vectorizers_[block]
+        vec = retriever.blocks_[block]
         if block == "page":
             return 1.0
         if term not in vec.vocabulary_:
@@ -81,7 +82,7 @@ def _brute_force_scores(retriever: TfidfRetriever, query: str) -> list[float]:
     q = {}
     for block, fs in feats.items():
         counts = Counter(t for t, _ in fs)
-        known = retriever.vectorizers_[block].vocabulary_
+        known = retriever.blocks_[block].vocabulary_
         vec = {(block, t): (1 + math.log(c)) * idf(block, t) for t, c in counts.items()
                if t in known or block in ("question_chars", "page") or " " not in t}
         for k, v in unit(vec).items():
@@ -117,6 +118,48 @@ def test_brute_force_agrees_with_alternate_questions_too(kb):
     r = TfidfRetriever().fit(kb, alternates={SERVICE: ["What about robot users?", "bots and single sign-on"]})
     query = "do robot users need anything for single sign-on"
     assert list(r.scores(query)) == pytest.approx(_brute_force_scores(r, query), abs=1e-9)
+
+
+MANY = ["Can I enable SSO and hold off on the enforcement option?", "cli login fails after we turned on sso enforcment",
+        "   ", "", "bananas and apples", "How do I reset my password? " * 3, "SSO", "the of and"]
+
+
+def test_top_scores_rank_many_queries_as_search_does(retriever):
+    index, score = retriever.top_scores(MANY, k=3)
+    assert index.shape == score.shape == (len(MANY), 3) and index.dtype == np.int64
+    for q, query in enumerate(MANY):
+        if not query.strip():  # blank: zero everywhere, knowledge-base order
+            assert list(index[q]) == [0, 1, 2] and list(score[q]) == [0.0, 0.0, 0.0]
+            continue
+        result = retriever.search(query, top_k=3)
+        assert list(index[q]) == [retriever.entries_.index(m.entry) for m in result.matches]
+        assert list(score[q]) == pytest.approx([m.score for m in result.matches], abs=1e-12)
+
+
+def test_query_caches_can_be_cleared_between_batches_without_changing_scores(retriever, monkeypatch):
+    import assistant.features as features
+
+    before = retriever.top_scores(MANY, k=2)
+    monkeypatch.setattr(features, "_MAX_CACHE", 0)  # every batch starts with empty caches
+    for _ in range(2):
+        after = retriever.top_scores(MANY, k=2)
+        assert (after[0] == before[0]).all() and np.array_equal(after[1], before[1], equal_nan=True)
+
+
+def test_top_scores_pad_past_the_entries_and_rank_ties_in_knowledge_base_order(tmp_path):
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text("## How do I reset a widget?\n\nHold the button.\n", encoding="utf-8")
+    r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    index, score = r.top_scores(["reset a widget"], k=3)
+    assert list(index[0]) == [0, 1, -1] and score[0, 0] == score[0, 1] > 0 and math.isnan(score[0, 2])
+    assert [m.entry.source for m in r.search("reset a widget", top_k=2).matches] == ["a.md", "b.md"]
+
+
+def test_a_match_is_explained_when_first_read(retriever):
+    m = retriever.search("can I log in from the cli when sso is enforced?").best
+    assert "contributions" not in vars(m) and "terms" not in vars(m)
+    assert sum(m.contributions.values()) == pytest.approx(m.score)
+    assert "cli -> command line" in m.terms[:2]
 
 
 def test_exact_question_is_first_with_high_confidence(retriever, kb):
@@ -335,8 +378,9 @@ def test_long_queries_are_cut_to_max_query_chars(retriever):
 def test_retrieval_modules_import_only_upstream_modules():
     """Data flows one way: text analysis and retrieval never import tickets, replies, coverage or views."""
     package = Path(__file__).resolve().parent.parent / "assistant"
-    allowed = {"analysis": set(), "results": {"entries"},
-               "retrieval": {"analysis", "entries", "files", "knowledge_base", "problems", "results", "synonyms"}}
+    allowed = {"analysis": set(), "results": {"entries"}, "features": {"analysis"},
+               "retrieval": {"analysis", "entries", "features", "files", "knowledge_base", "problems", "results",
+                             "synonyms"}}
     for module, upstream in allowed.items():
         tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
         imported = {node.module.split(".")[0] for node in ast.walk(tree)
@@ -516,7 +560,7 @@ def test_page_block_keeps_a_pages_most_frequent_terms_only(tmp_path):
     text = "".join(f"## Is word{i} the question {i}?\n\nAnswer foo{i}.\n\n" for i in range(MAX_PAGE_TERMS))
     (tmp_path / "big.md").write_text(text)
     r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
-    assert len(r.vectorizers_["page"].vocabulary_) == MAX_PAGE_TERMS
+    assert len(r.blocks_["page"].vocabulary_) == MAX_PAGE_TERMS
     assert r.search("is word42 the question").best.entry.question == "Is word42 the question 42?"
 
 
