@@ -80,18 +80,21 @@ def widget_version_problems(versions: dict[str, str | None] | None = None) -> li
 
 
 def write_notebook(folder: str | os.PathLike, *, kb: str | os.PathLike | None = None,
-                   feedback_db: str | os.PathLike | None = None, site_url: str | None = None) -> Path:
+                   feedback_db: str | os.PathLike | None = None, site_url: str | None = None,
+                   index_dir: str | os.PathLike | None = None) -> Path:
     """Write the console notebook into ``folder``; return its path.
 
     The installed package carries no ``.ipynb`` file, so the command writes one into a temporary
     folder. Without arguments its code cells are :data:`NOTEBOOK_CELLS`, the cells of the
-    repository's ``notebooks/support_console.ipynb``; ``kb``, ``feedback_db`` and ``site_url`` become
+    repository's ``notebooks/support_console.ipynb``; ``kb``, ``feedback_db``, ``site_url`` and
+    ``index_dir`` (``--index``: the kernel reads the same saved index as the other commands) become
     arguments of ``build_console`` (absolute paths; else the environment decides, see
     :mod:`assistant.config`).
     """
     path = Path(folder) / "support_console.ipynb"
     args = {"kb_path": kb and str(Path(kb).expanduser().resolve()),
-            "feedback_db": feedback_db and str(Path(feedback_db).expanduser().resolve()), "site_url": site_url}
+            "feedback_db": feedback_db and str(Path(feedback_db).expanduser().resolve()), "site_url": site_url,
+            "index_dir": index_dir and str(Path(index_dir).expanduser().resolve())}
     given = ", ".join(f"{k}={v!r}" for k, v in args.items() if v)
     sources = [NOTEBOOK_CELLS[0], f"console = build_console({given})", *NOTEBOOK_CELLS[2:]]
     cells = [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": ["# Support console"]}]
@@ -129,17 +132,18 @@ def voila_command(notebook: str | os.PathLike, *, port: int = 8866, ip: str = "1
 def serve_console(*, kb: str | os.PathLike | None = None, feedback_db: str | os.PathLike | None = None,
                   site_url: str | None = None, port: int = 8866, ip: str = "127.0.0.1",
                   cull_idle_timeout: int = DEFAULT_CULL_IDLE_TIMEOUT, open_browser: bool = False,
-                  dry_run: bool = False) -> tuple[list[str], int]:
+                  dry_run: bool = False, index_dir: str | os.PathLike | None = None) -> tuple[list[str], int]:
     """Serve the console with Voilà until it stops; return the command and its exit code.
 
-    The notebook is written to a temporary folder (removed afterwards). ``dry_run`` only builds
+    The notebook is written to a temporary folder (removed afterwards); ``kb``, ``feedback_db``,
+    ``site_url`` and ``index_dir`` go to :func:`write_notebook`. ``dry_run`` only builds
     the command (exit code 0). Raises ``ValueError`` for a bad port or timeout,
     ``FileNotFoundError`` for a ``kb`` folder that does not exist.
     """
     if kb is not None and not Path(kb).is_dir():
         raise FileNotFoundError(f"{kb}: no such folder")
     with tempfile.TemporaryDirectory(prefix="faq-console-") as folder:
-        notebook = write_notebook(folder, kb=kb, feedback_db=feedback_db, site_url=site_url)
+        notebook = write_notebook(folder, kb=kb, feedback_db=feedback_db, site_url=site_url, index_dir=index_dir)
         cmd = voila_command(notebook, port=port, ip=ip, cull_idle_timeout=cull_idle_timeout,
                             open_browser=open_browser)
         if dry_run:

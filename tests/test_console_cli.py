@@ -135,3 +135,62 @@ def test_served_notebook_passes_the_options_to_build_console(tmp_path):
     build = [c.source for c in nb.cells if c.cell_type == "code"][1]
     assert build.startswith("console = build_console(kb_path='/") and "site_url='https://docs.example.com/'" in build
     assert f"feedback_db={str(tmp_path / 'fb.sqlite3')!r}" in build
+
+
+def test_console_command_builds_the_saved_index_and_hands_it_to_the_notebook(capsys, monkeypatch, tmp_path):
+    import nbformat
+
+    from assistant import serve
+    from assistant.index import index_file
+
+    kb, idx = tmp_path / "kb", tmp_path / "idx"
+    kb.mkdir()
+    (kb / "faq.md").write_text(f"## {DNS}\n\nYes.\n", encoding="utf-8")
+    served = {}
+
+    def fake_serve(**kwargs):  # what Voilà would run: the notebook the command writes
+        served["cells"] = [c.source for c in nbformat.reads(
+            write_notebook(tmp_path, kb=kwargs["kb"], index_dir=kwargs["index_dir"]).read_text(), as_version=4).cells
+            if c.cell_type == "code"]
+        return ["voila"], 0
+
+    monkeypatch.setattr(serve, "serve_console", fake_serve)
+    monkeypatch.delenv("FAQ_ASSISTANT_USE_FEEDBACK", raising=False)
+    code, _, err = run(capsys, monkeypatch, "console", "--kb", str(kb), "--index", str(idx))
+    assert code == 0 and "Serving the support console" in err
+    assert index_file(kb, idx).is_file()  # built before serving: each tab's kernel reads it, none refits
+    assert f"index_dir={str(idx)!r}" in served["cells"][1] and f"kb_path={str(kb)!r}" in served["cells"][1]
+
+
+def test_served_notebook_console_reads_the_index_it_names(tmp_path, monkeypatch):
+    from assistant import KnowledgeBase, TfidfRetriever
+    from assistant.index import load_index
+
+    kb, idx = tmp_path / "kb", tmp_path / "idx"
+    kb.mkdir()
+    (kb / "faq.md").write_text(f"## {DNS}\n\nYes.\n", encoding="utf-8")
+    load_index(kb, idx)
+    cells = [c["source"] for c in json.loads(write_notebook(tmp_path, kb=kb, index_dir=idx,
+                                                            feedback_db=tmp_path / "fb.sqlite3").read_text())["cells"]
+             if c["cell_type"] == "code"]
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("fitted although the saved index is fresh")
+
+    monkeypatch.setattr(TfidfRetriever, "fit", refuse)
+    monkeypatch.setattr(KnowledgeBase, "load", refuse)
+    monkeypatch.delenv("FAQ_ASSISTANT_USE_FEEDBACK", raising=False)
+    scope: dict = {}
+    for src in cells[:2]:
+        exec("".join(src), scope)  # noqa: S102 - the notebook's own import and build cells
+    assert scope["console"].search("dns verification").best.entry.question == DNS
+
+
+def test_console_command_refuses_a_folder_without_entries_before_serving(capsys, monkeypatch, tmp_path):
+    from assistant import serve
+
+    (tmp_path / "faq.md").write_text("Just prose, no question headings.\n", encoding="utf-8")
+    monkeypatch.setattr(serve, "serve_console", lambda **_kw: pytest.fail("served a console that cannot answer"))
+    monkeypatch.delenv("FAQ_ASSISTANT_USE_FEEDBACK", raising=False)
+    code, _, err = run(capsys, monkeypatch, "console", "--kb", str(tmp_path), "--index", str(tmp_path / "idx"))
+    assert code == 2 and "no FAQ entries" in err

@@ -368,3 +368,48 @@ def test_accepted_feedback_becomes_alternate_questions(kb, store):
     result = console.search(query)
     assert result.answered and result.best.entry.question == DNS
     assert console.errors == []
+
+
+# --- the saved index (issue 12): the console reads it, refits only when a page changed ----------------
+
+
+def _refuse_fit(monkeypatch) -> None:
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("fitted although the saved index is fresh")
+
+    monkeypatch.setattr(TfidfRetriever, "fit", refuse)
+    monkeypatch.setattr(KnowledgeBase, "load", refuse)
+
+
+def test_console_starts_from_a_fresh_saved_index_without_fitting(monkeypatch, tmp_path):
+    from assistant.index import index_file, load_index
+
+    monkeypatch.delenv("FAQ_ASSISTANT_USE_FEEDBACK", raising=False)
+    root, idx = tmp_path / "kb", tmp_path / "idx"
+    root.mkdir()
+    (root / "faq.md").write_text(f"## {DNS}\n\nYes: verify a domain first.\n", encoding="utf-8")
+    assert load_index(root, idx)[2].status == "built"  # what `faq-assistant index` or `ask` leaves behind
+    with monkeypatch.context() as m:
+        _refuse_fit(m)
+        console = build_console(root, feedback_db=tmp_path / "fb.sqlite3", index_dir=idx)
+        assert console.search("dns verification").best.entry.question == DNS and console.errors == []
+    (root / "faq.md").write_text(f"## {DNS}\n\nYes.\n\n## How do I rotate a token?\n\nIn settings.\n", encoding="utf-8")
+    fits = []
+    real_fit = TfidfRetriever.fit
+    monkeypatch.setattr(TfidfRetriever, "fit", lambda self, *a, **k: fits.append(1) or real_fit(self, *a, **k))
+    console = build_console(root, feedback_db=tmp_path / "fb.sqlite3", index_dir=idx)
+    assert fits == [1] and console.search("rotate a token").answered  # the changed page was refitted, once
+    assert load_index(root, idx)[2].status == "loaded" and index_file(root, idx).is_file()
+
+
+def test_default_console_reads_the_bundled_knowledge_base_from_the_saved_index(monkeypatch, store):
+    from assistant.config import Settings
+    from assistant.index import load_index
+
+    load_index(None, Settings.from_env().index_dir)  # fresh now
+    with monkeypatch.context() as m:
+        _refuse_fit(m)
+        console = SupportConsole(store=store)
+        assert console.search(DNS).best.entry.question == DNS and console.errors == []
+    given = SupportConsole(console.kb, store=store)  # a knowledge base given in memory is fitted on, as before
+    assert given.retriever is not console.retriever and given.search(DNS).best.entry.question == DNS

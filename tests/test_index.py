@@ -380,3 +380,58 @@ def test_front_matter_dates_and_odd_text_round_trip(tmp_path):
     fm0, fm1 = kb0.entries[0].front_matter, kb1.entries[0].front_matter
     assert {k: type(v) for k, v in fm1.items()} == {k: type(v) for k, v in fm0.items()}
     assert r1.search("lobby").best.entry.source == "latin1.md"
+
+
+# --- one saved index for every view of a folder (issue 12, point 4) -----------------------------------
+
+
+def _forbid_parsing_and_fitting(monkeypatch) -> None:
+    """From here on, parsing a folder or fitting a retriever raises: only a fresh saved index can answer."""
+    from assistant.knowledge_base import KnowledgeBase as KB
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("parsed or fitted although the saved index is fresh")
+
+    monkeypatch.setattr(KB, "load", refuse)
+    monkeypatch.setattr(TfidfRetriever, "fit", refuse)
+
+
+def test_cli_console_simulator_and_coverage_share_one_saved_index(tmp_path, monkeypatch, capsys):
+    from assistant.coverage import analyze_coverage
+    from assistant.widgets import SupportConsole, build_console, build_rollout, build_simulator
+
+    monkeypatch.delenv("FAQ_ASSISTANT_USE_FEEDBACK", raising=False)
+    root, idx = _make_kb(tmp_path / "kb"), tmp_path / "idx"
+    (root / "sso.md").write_text("## Is DNS verification required to enable SSO?\n\nYes: verify a domain first.\n",
+                                 encoding="utf-8")
+    assert main(["index", "--kb", str(root), "--index", str(idx)]) == 0
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        _forbid_parsing_and_fitting(m)
+        assert main(["ask", "configure the proxy", "--kb", str(root), "--index", str(idx)]) == 0
+        assert "proxy number 2" in capsys.readouterr().out
+        assert main(["simulate", "--email", "ana@example.com", "--sso", "enforced", "--kb", str(root),
+                     "--index", str(idx)]) == 0
+        assert "Is DNS verification required to enable SSO?" in capsys.readouterr().out  # cited from the index
+        console = build_console(root, feedback_db=tmp_path / "fb.sqlite3", index_dir=idx)
+        assert isinstance(console, SupportConsole) and console.errors == []
+        assert console.search("configure the proxy").best.entry.question == "How do I configure proxy number 2?"
+        simulator, rollout = build_simulator(root, index_dir=idx), build_rollout(root, index_dir=idx)
+        dns = "sso#is-dns-verification-required-to-enable-sso"
+        assert simulator.simulator.citations_["verified-domain"] == rollout.simulator.citations_["verified-domain"] \
+            == [dns]
+        _, retriever, info = load_index(root, idx)
+        assert info.status == "loaded"
+        report = analyze_coverage(["configure the proxy", "bananas"], retriever)
+        assert report.n_covered == 1 and report.n_tickets == 2
+    assert [p.relative_to(idx) for p in idx.glob(f"*/{INDEX_FILE}")] == [index_file(root, idx).relative_to(idx)]
+    # A changed page: the next view rebuilds the index once (that page alone parsed), the others read it.
+    (root / "sso.md").write_text("## Which plans include single sign-on?\n\nBusiness.\n", encoding="utf-8")
+    rollout = build_rollout(root, index_dir=idx)
+    assert rollout.simulator.citations_["verified-domain"] == []  # the cited entry is gone from the page
+    assert rollout.simulator.missing_["verified-domain"] == ["is-dns-verification-required-to-enable-sso"]
+    with monkeypatch.context() as m:
+        _forbid_parsing_and_fitting(m)
+        console = build_console(root, feedback_db=tmp_path / "fb.sqlite3", index_dir=idx)
+        best = console.search("which plans include single sign-on").best
+        assert best.entry.question == "Which plans include single sign-on?"

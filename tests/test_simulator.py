@@ -677,3 +677,22 @@ def test_cli_not_utf8_org_is_exit_2_and_roster_rows_are_warnings(tmp_path, capsy
     org.write_bytes(b"plan: business\nsso: enforced # Ren\xe9\n")
     assert main(["simulate", "--org", str(org), "--roster", str(users)]) == 2
     assert f"{org}:2: not UTF-8 (byte 0xe9)" in capsys.readouterr().err
+
+
+def test_a_folder_or_the_default_is_read_through_the_saved_index(tmp_path, monkeypatch):
+    from assistant import TfidfRetriever, default_kb_path
+    from assistant.config import Settings
+    from assistant.index import load_index
+
+    (tmp_path / "faq.md").write_text(f"### {DNS_Q}\n\nYes.\n", encoding="utf-8")
+    load_index(tmp_path, Settings.from_env().index_dir)
+    load_index(None, Settings.from_env().index_dir)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("parsed or fitted although the saved index is fresh")
+
+    monkeypatch.setattr(KnowledgeBase, "load", refuse)
+    monkeypatch.setattr(TfidfRetriever, "fit", refuse)
+    assert Simulator(tmp_path).citations_["verified-domain"] == ["faq#is-dns-verification-required-to-enable-sso"]
+    assert Simulator(str(tmp_path)).kb.root == tmp_path
+    assert Simulator().citations_["verified-domain"] == Simulator(default_kb_path()).citations_["verified-domain"] != []

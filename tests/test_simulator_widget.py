@@ -249,3 +249,42 @@ def test_status_does_not_promise_access_that_never_worked(kb):
     assert view.outcome.blocked_uses == [] and view.outcome.unavailable_uses == ["desktop"]
     assert "Keeps access" not in view.status.value
     assert "Loses nothing; not working with or without these settings: desktop." in view.status.value
+
+
+# --- the saved index (issue 12): citations from the index the CLI and the console use --------------
+
+
+def test_simulator_and_rollout_read_the_saved_index_and_follow_a_changed_page(tmp_path, monkeypatch):
+    from assistant import TfidfRetriever
+    from assistant.index import load_index
+    from assistant.widgets import build_rollout
+
+    root, idx = tmp_path / "kb", tmp_path / "idx"
+    root.mkdir()
+    (root / "faq.md").write_text("### How do I rotate a token?\n\nIn settings.\n", encoding="utf-8")
+    load_index(root, idx)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("parsed or fitted although the saved index is fresh")
+
+    with monkeypatch.context() as m:
+        m.setattr(KnowledgeBase, "load", refuse)
+        m.setattr(TfidfRetriever, "fit", refuse)
+        rollout = build_rollout(root, index_dir=idx)
+        view = build_simulator(root, index_dir=idx, email="ana@example.com")
+    for sim in (rollout.simulator, view.simulator):
+        assert sim.citations_["verified-domain"] == [] and sim.missing_["verified-domain"]
+    assert rollout.errors == [] and view.errors == []
+    (root / "faq.md").write_text(f"### How do I rotate a token?\n\nIn settings.\n\n### {DNS}\n\nYes.\n", encoding="utf-8")
+    for sim in (build_rollout(root, index_dir=idx).simulator, build_simulator(root, index_dir=idx).simulator):
+        assert sim.citations_["verified-domain"] == ["faq#is-dns-verification-required-to-enable-sso"]
+    assert load_index(root, idx)[2].status == "loaded"
+
+
+def test_a_folder_without_entries_still_simulates(tmp_path):
+    from assistant.widgets import build_rollout
+
+    (tmp_path / "faq.md").write_text("Just prose, no question headings.\n", encoding="utf-8")
+    view = build_rollout(tmp_path, index_dir=tmp_path / "idx")
+    assert len(view.simulator.kb) == 0 and view.errors == []
+    assert all(not ids for ids in view.simulator.citations_.values())

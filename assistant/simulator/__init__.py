@@ -16,7 +16,8 @@ Modules, in the order data flows:
 - :mod:`.rulesfile`: :func:`load_rules` -> :class:`RuleSet`; :mod:`.rulecheck`: :func:`check_rules_file` (lint).
 - :mod:`.inputs`: :func:`parse_org`, :func:`parse_user`, :func:`load_org` (YAML) and
   :func:`load_roster` (CSV -> :class:`Roster`: users and invalid rows as problems).
-- :mod:`.engine`: :class:`Simulator` (generic: nothing SSO-specific).
+- :mod:`.engine`: :class:`Simulator` (generic: nothing SSO-specific); :func:`indexed_kb`, the
+  knowledge base of a folder as its saved index holds it (the one the CLI and the console read).
 - :mod:`.outcome`: :class:`Outcome` (``to_dict``, ``to_text``, ``to_csv``, ``explain``).
 - :mod:`.roster`: :class:`RosterResult`; :mod:`.diff`: :class:`RolloutDiff` (what-if).
 - :mod:`.docs`: the README's rule list, generated from a rules file.
@@ -32,7 +33,7 @@ import importlib
 from typing import Any
 
 _NAMES = {
-    "Simulator": "engine", "default_rules_path": "engine", "parse_record": "engine",
+    "Simulator": "engine", "default_rules_path": "engine", "indexed_kb": "engine", "parse_record": "engine",
     "ROSTER_COLUMNS": "inputs", "Roster": "inputs", "load_org": "inputs", "load_roster": "inputs",
     "parse_org": "inputs", "parse_user": "inputs",
     "ACCOUNT_KINDS": "model", "PLANS": "model", "SIGN_IN_METHODS": "model", "SSO_MODES": "model", "USES": "model",

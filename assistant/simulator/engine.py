@@ -18,6 +18,7 @@ the outcome's sentences all come from a rules file (:mod:`.rulesfile`; the bundl
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -31,7 +32,7 @@ from .rulecheck import resolve_anchor
 from .rulesfile import RULES_FILE, Condition, RuleSet, load_rules
 from .values import boolean, choice, domain_name, split_list
 
-__all__ = ["Simulator", "default_rules_path", "parse_record"]
+__all__ = ["Simulator", "default_rules_path", "indexed_kb", "parse_record"]
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
@@ -42,6 +43,33 @@ def default_rules_path(kb: KnowledgeBase | None = None) -> Path:
     if root is not None and Path(root).is_dir() and (Path(root) / RULES_FILE).is_file():
         return Path(root) / RULES_FILE
     return default_kb_path() / RULES_FILE
+
+
+def indexed_kb(kb_path: str | os.PathLike | None = None, index_dir: str | os.PathLike | None = None) -> KnowledgeBase:
+    """The knowledge base of ``kb_path`` as its saved index holds it (:func:`assistant.index.load_index`).
+
+    The CLI, the support console and coverage read the same index, so citations name the same
+    entry ids; when the index is fresh nothing is parsed or fitted. ``kb_path``: a folder (or one
+    markdown file, loaded without an index); default the bundled knowledge base. ``index_dir``:
+    default ``Settings.from_env().index_dir``. A folder with FAQ pages but no entries has no
+    index (no retriever can be fitted on it): it is parsed, and the findings say nothing backs them.
+
+    Raises
+    ------
+    KnowledgeBaseError
+        The folder is missing or holds no FAQ files.
+    """
+    from ..config import Settings
+    from ..index import load_index
+    from ..problems import KnowledgeBaseError
+
+    folder = index_dir if index_dir is not None else Settings.from_env().index_dir
+    try:
+        return load_index(kb_path, folder)[0]
+    except KnowledgeBaseError as exc:
+        if "no FAQ entries" not in exc.message:
+            raise
+        return KnowledgeBase.load(kb_path)
 
 
 def parse_record(fields: Mapping[str, Mapping[str, Any]], data: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
@@ -162,8 +190,9 @@ class Simulator:
 
     Parameters
     ----------
-    kb : KnowledgeBase, optional
-        Where citations are looked up; default the bundled knowledge base.
+    kb : KnowledgeBase or path, optional
+        Where citations are looked up: a knowledge base, or a folder read through its saved index
+        (:func:`indexed_kb`, the index the CLI and the console use); default the bundled one, likewise.
     rules : str or Path or RuleSet, optional
         The rules file; default ``simulator.yaml`` of ``kb``'s folder, else the bundled one.
 
@@ -179,10 +208,13 @@ class Simulator:
     ------
     InputFileError
         The rules file cannot be used (naming its file and line).
+    KnowledgeBaseError
+        ``kb`` is a folder that is missing or holds no FAQ files.
     """
 
-    def __init__(self, kb: KnowledgeBase | None = None, rules: str | Path | RuleSet | None = None):
-        self.kb = kb if kb is not None else KnowledgeBase.load()
+    def __init__(self, kb: KnowledgeBase | str | os.PathLike | None = None,
+                 rules: str | Path | RuleSet | None = None):
+        self.kb = kb if isinstance(kb, KnowledgeBase) else indexed_kb(kb)
         self.rules_ = rules if isinstance(rules, RuleSet) else load_rules(rules or default_rules_path(self.kb))
         self.citations_: dict[str, list[str]] = {}
         self.missing_: dict[str, list[str]] = {}

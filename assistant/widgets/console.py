@@ -52,10 +52,12 @@ class SupportConsole(View):
     Parameters
     ----------
     kb : KnowledgeBase, optional
-        Default: the bundled knowledge base.
+        Default: the bundled knowledge base with the retriever of its saved index
+        (:func:`assistant.index.load_index`, in ``Settings.index_dir``; fitted only when stale).
     retriever : TfidfRetriever, optional
-        A fitted retriever; default ``TfidfRetriever().fit(kb)`` (with the store's accepted
-        alternates when ``use_feedback`` is True).
+        A fitted retriever; default: for a given ``kb``, ``TfidfRetriever().fit(kb)`` (with the
+        store's accepted alternates when ``use_feedback`` is True). :func:`build_console` passes
+        the saved index's for a folder.
     store : FeedbackStore, optional
         Where verdicts go; default ``FeedbackStore()`` (the database :class:`~assistant.config.Settings` names).
         If it cannot be opened the console still works and says feedback is not saved.
@@ -64,7 +66,8 @@ class SupportConsole(View):
     site_url : str, optional
         Base URL of the published FAQ site, so that entry URLs and links inside answers work.
     use_feedback : bool, default False
-        Fit the default retriever with ``alternates=store.accepted_alternates()``.
+        The default retriever uses ``alternates=store.accepted_alternates()`` (the saved index has
+        one archive per set of alternates).
 
     Attributes
     ----------
@@ -94,20 +97,23 @@ class SupportConsole(View):
                  store: FeedbackStore | None = None, *, top_k: int = 3, site_url: str | None = None,
                  use_feedback: bool = False):
         super().__init__()
-        self.kb = kb if kb is not None else KnowledgeBase.load()
         self.top_k = top_k
         self.site_url = site_url
-        self.pages = page_urls(self.kb)
         self.store = store
         if self.store is None:
             try:
                 self.store = FeedbackStore()
             except Exception as exc:  # noqa: BLE001 - shown in the UI, the console still searches
                 self._report("opening the feedback database", exc)
-        if retriever is None:
-            alternates = self.store.accepted_alternates() if (use_feedback and self.store is not None) else None
-            retriever = TfidfRetriever().fit(self.kb, alternates=alternates)
-        self.retriever = retriever
+        alternates = self.store.accepted_alternates() if (use_feedback and self.store is not None) else None
+        if kb is None:  # the bundled knowledge base from its saved index: no parsing or fitting when fresh
+            from ..index import load_index
+
+            kb, fitted, _ = load_index(None, Settings.from_env().index_dir, alternates=alternates)
+            retriever = fitted if retriever is None else retriever
+        self.kb = kb
+        self.pages = page_urls(self.kb)
+        self.retriever = retriever if retriever is not None else TfidfRetriever().fit(self.kb, alternates=alternates)
         self.result: SearchResult | None = None
         self.analysis: TicketAnalysis | None = None
         self.cards: list[Card] = []
@@ -449,7 +455,8 @@ class SupportConsole(View):
 
 
 def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str | os.PathLike | None = None,
-                  site_url: str | None = None, use_feedback: bool | None = None, top_k: int = 3) -> SupportConsole:
+                  site_url: str | None = None, use_feedback: bool | None = None, top_k: int = 3,
+                  index_dir: str | os.PathLike | None = None) -> SupportConsole:
     """The console the notebook shows, configured by arguments, else by the environment.
 
     Every default comes from :meth:`assistant.config.Settings.from_env` (the environment
@@ -469,6 +476,11 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
         Use accepted feedback as alternate questions; default: ``$FAQ_ASSISTANT_USE_FEEDBACK``
         is set and not ``0``.
     top_k : int, default 3
+    index_dir : path, optional
+        Folder of saved indexes; default ``$FAQ_ASSISTANT_INDEX_DIR``, else ``$XDG_CACHE_HOME/faq-assistant``.
+        The console reads the folder's saved index there (the one ``faq-assistant ask`` and
+        ``faq-assistant index`` use; its own one when feedback adds alternates), and refits only
+        when a page changed.
 
     Raises
     ------
@@ -487,6 +499,6 @@ def build_console(kb_path: str | os.PathLike | None = None, *, feedback_db: str 
             store = None
     alternates = store.accepted_alternates() if (use_feedback and store is not None) else None
     # The saved index the CLI uses (its own one when feedback adds alternates): no refit when it is fresh.
-    kb, retriever, _ = load_index(kb_path or settings.kb, settings.index_dir, alternates=alternates)
+    kb, retriever, _ = load_index(kb_path or settings.kb, index_dir or settings.index_dir, alternates=alternates)
     return SupportConsole(kb, retriever=retriever, store=store, top_k=top_k, site_url=site_url or settings.site_url,
                           use_feedback=use_feedback)

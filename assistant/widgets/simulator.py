@@ -265,34 +265,33 @@ class OrgSimulatorView(View):
 
 
 def build_simulator(kb_path: str | os.PathLike | None = None, *, site_url: str | None = None,
-                    email: str | None = None) -> OrgSimulatorView:
+                    email: str | None = None, index_dir: str | os.PathLike | None = None) -> OrgSimulatorView:
     """The simulator the notebook shows, configured by arguments or the environment.
 
     Parameters
     ----------
     kb_path : path, optional
         Folder of FAQ markdown; default :attr:`Settings.kb <assistant.config.Settings>`
-        (``$FAQ_ASSISTANT_KB``), else the bundled knowledge base.
+        (``$FAQ_ASSISTANT_KB``), else the bundled knowledge base. Read through its saved index
+        (:func:`~assistant.simulator.indexed_kb`), the one the CLI and the console use: the same
+        entries, cited by the same ids, and nothing parsed when the index is fresh.
     site_url : str, optional
         Base URL for site-relative entry URLs; default ``Settings.site_url`` (``$FAQ_ASSISTANT_SITE_URL``).
     email : str, optional
         A user email to start with (then the view shows an outcome at once).
+    index_dir : path, optional
+        Folder of saved indexes; default ``Settings.index_dir`` (``$FAQ_ASSISTANT_INDEX_DIR``, else
+        ``$XDG_CACHE_HOME/faq-assistant``).
 
     Raises
     ------
     KnowledgeBaseError
         If the knowledge base folder is missing or holds no FAQ files.
     """
-    from ..index import load_index
-    from ..problems import KnowledgeBaseError
+    from ..simulator import indexed_kb
 
     settings = Settings.from_env()
-    try:  # the saved index the CLI and the console use: the same entries, cited by the same ids
-        kb = load_index(kb_path or settings.kb, settings.index_dir)[0]
-    except KnowledgeBaseError as exc:
-        if "no FAQ entries" not in exc.message:
-            raise
-        kb = KnowledgeBase.load(kb_path or settings.kb)  # the simulator still runs; its findings say so
+    kb = indexed_kb(kb_path or settings.kb, index_dir or settings.index_dir)
     site_url = site_url or settings.site_url
     return OrgSimulatorView(Simulator(kb), site_url=site_url, user=User(email) if email else None)
 
@@ -425,12 +424,15 @@ class RolloutView(View):
                             f"roster rows</caption><tr>{head}</tr>{body}</table>")
 
 
-def build_rollout(kb_path: str | os.PathLike | None = None, **inputs: str) -> RolloutView:
+def build_rollout(kb_path: str | os.PathLike | None = None, *, index_dir: str | os.PathLike | None = None,
+                  **inputs: str) -> RolloutView:
     """The what-if view the notebook shows (``current``, ``proposed``, ``roster`` texts may be given).
 
-    ``kb_path``: folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled one.
+    ``kb_path``: folder of FAQ markdown; default ``$FAQ_ASSISTANT_KB``, else the bundled one, read
+    through its saved index in ``index_dir`` (default ``Settings.index_dir``) like
+    :func:`build_simulator`. Raises ``KnowledgeBaseError`` as :func:`build_simulator`.
     """
+    from ..simulator import indexed_kb
+
     settings = Settings.from_env()
-    path = kb_path or settings.kb
-    kb = KnowledgeBase.load(path) if path else KnowledgeBase.load()
-    return RolloutView(Simulator(kb), **inputs)
+    return RolloutView(Simulator(indexed_kb(kb_path or settings.kb, index_dir or settings.index_dir)), **inputs)
