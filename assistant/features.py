@@ -23,7 +23,7 @@ import numpy as np
 
 from .analysis import Analyzer
 
-__all__ = ["BLOCKS", "Block", "fit_block", "text_features", "QueryEncoder", "char_ngrams", "word_features"]
+__all__ = ["BLOCKS", "Block", "fit_block", "expand", "text_features", "QueryEncoder", "char_ngrams", "word_features"]
 
 #: Blocks of the stacked vector, in order: name and kind of features.
 BLOCKS = (("question", "words"), ("question_chars", "chars"), ("answer", "words"), ("page", "page"))
@@ -104,8 +104,10 @@ def fit_block(name: str, kind: str, fit_texts: Sequence[str], row_texts: Sequenc
 
     ``read`` maps every text to ``analyzer.read_units(text)`` (each distinct text read once by the
     caller). The vocabulary is the fit texts' features; a row's features outside it are dropped.
-    Returns ``(block, (row, column, value))``: the rows' features as L2-normalised TF-IDF values
-    (columns inside the block), or ``None`` when the fit texts have no features.
+    Returns ``(block, pos, (text, column, value))``: the distinct row texts' features as
+    L2-normalised TF-IDF values (columns inside the block; texts numbered in order of first use)
+    and ``pos``, each row's text number (:func:`expand` gives the rows); ``None`` when the fit
+    texts have no features.
     """
     vocab: dict[str, int] = {}
     ids_of = _Ids(kind, vocab, read, page_terms)
@@ -133,14 +135,18 @@ def fit_block(name: str, kind: str, fit_texts: Sequence[str], row_texts: Sequenc
     val = tf * idf[col]
     norm = np.sqrt(np.bincount(d, weights=val * val, minlength=len(distinct)))
     val = val / np.where(norm > 0, norm, 1.0)[d]
-    # Expand distinct texts to rows.
-    starts = np.searchsorted(d, np.arange(len(distinct) + 1))
-    lens = (starts[1:] - starts[:-1])[pos]
-    take = np.repeat(starts[:-1][pos] - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(int(lens.sum()))
-    rows = np.repeat(np.arange(len(row_texts)), lens)
     block = Block(name, kind, vocab, idf, base_idf, offset, weight, oov, text_features(kind, analyzer, page_terms))
     block._terms = terms
-    return block, (rows, col[take], val[take])
+    return block, pos, (d, col, val)
+
+
+def expand(pos: np.ndarray, d: np.ndarray, col: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-zeros ``(text, column, value)`` of distinct texts (sorted by text) -> ``(row, column, value)``
+    for rows whose text is ``pos[row]``."""
+    starts = np.searchsorted(d, np.arange(int(pos.max()) + 2 if len(pos) else 1))
+    lens = (starts[1:] - starts[:-1])[pos]
+    take = np.repeat(starts[:-1][pos] - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(int(lens.sum()))
+    return np.repeat(np.arange(len(pos)), lens), col[take], val[take]
 
 
 class _Ids:
@@ -227,6 +233,7 @@ class QueryEncoder:
         self._idf = np.concatenate([b.idf for b in sorted(order, key=lambda b: b.offset)]) if order else np.zeros(0)
         self._oov = np.array([b.oov for b in order])
         self._weight = np.array([b.weight for b in order])
+        self.n_columns = len(self._idf)
         self._is_pairs = [b.kind == "words" for b in self._words]
         # Caches: term -> column per words/page block; word pair -> column per block (-1: not
         # there); content word -> its n-grams' columns. A feature no entry uses gets an id < 0.

@@ -38,12 +38,13 @@ import numpy as np  # scipy, scikit-learn and pandas are imported where used: a 
 
 from . import retriever_state
 from .analysis import Analyzer, is_content, normalize_text
-from .features import BLOCKS, Block, QueryEncoder, fit_block
+from .features import BLOCKS, Block, QueryEncoder, expand, fit_block
 from .entries import FaqEntry
 from .files import parse_error_problem, shown_path
 from .problems import InputFileError, KnowledgeBaseError, Problem
 from .results import Match, SearchResult
 from .synonyms import SYNONYMS_FILE, load_synonyms
+from .vectors import EntryVectors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,7 +223,7 @@ class TfidfRetriever:
                 for t in texts}  # each distinct text read once
         self._analyzer.learn(read[t][1] for t in row_texts + contexts)
         self.blocks_: dict[str, Block] = {}
-        parts, offset = [], 0
+        parts, page, page_part, offset = [], np.zeros(len(rows), np.int64), None, 0
         for (name, kind), w in zip(BLOCKS, weights):
             if w == 0:
                 continue
@@ -231,37 +232,25 @@ class TfidfRetriever:
                                weight=float(w), page_terms=MAX_PAGE_TERMS)
             if fitted is None:  # no features at all in this block (e.g. every answer empty)
                 continue
-            block, (r, c, v) = fitted
-            parts.append((r, c + offset, v * math.sqrt(w)))
+            block, pos, (d, c, v) = fitted
+            if kind == "page":  # kept once per page (assistant.vectors)
+                page, page_part = pos, (d, c + offset, v * math.sqrt(w))
+            else:
+                r, c, v = expand(pos, d, c, v)
+                parts.append((r, c + offset, v * math.sqrt(w)))
             self.blocks_[name] = block
             offset += len(block.vocabulary_)
-        self._set_matrix(rows, parts, offset)
+        page_offset = self.blocks_["page"].offset if "page" in self.blocks_ else offset
+        self._set_vectors(rows, EntryVectors.build(len(rows), parts, page, page_part, page_offset, offset))
         return self
 
-    def _set_matrix(self, rows: np.ndarray, parts: list, n_columns: int) -> None:
-        """Stack the blocks' ``(row, column, value)`` parts, L2-normalise every row, keep it as CSC arrays."""
-        import scipy.sparse as sp
-
-        r = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        c = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-        v = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
-        norms = np.sqrt(np.bincount(r, weights=v * v, minlength=len(rows)))
-        v = v / np.where(norms > 0, norms, 1.0)[r]
-        csc = sp.csc_matrix((v, (r, c)), shape=(len(rows), n_columns))
-        csc.sort_indices()  # rows sorted inside each column (csc_values needs it)
-        indptr = csc.indptr.astype(np.intp)
+    def _set_vectors(self, rows: np.ndarray, vectors: EntryVectors) -> None:
         self.__dict__.pop("matrix_", None)
         self.__dict__.pop("vocabulary_", None)
-        self._csc = (indptr, csc.indices.astype(np.intp), csc.data)
+        self._vectors = vectors
         self._rows = rows
-        self._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        self._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, np.intp)
         self._encoder = QueryEncoder(self._analyzer, self.blocks_)
-        # Dense copy for fast column gathers when it is small (the bundled KB: ~100 KB).
-        self._dense = None
-        if len(rows) * n_columns <= 4_000_000:
-            dense = np.zeros((len(rows), n_columns))
-            dense[self._csc[1], np.repeat(np.arange(n_columns), np.diff(indptr))] = self._csc[2]
-            self._dense = dense
 
     # -- saving and loading (assistant.index; the code is in assistant.retriever_state) --
 
@@ -330,11 +319,7 @@ class TfidfRetriever:
         _, cols, vals, qnorm = self._encoder.encode([self.query_text(query)])
         if not len(cols):
             return np.zeros(len(self.entries_)), np.zeros(len(self._rows)), (cols, vals, 1.0)
-        if self._dense is not None:
-            row_scores = self._dense[:, cols] @ vals
-        else:
-            row_scores = retriever_state.csc_dot(self._csc, cols, vals, len(self._rows))
-        row_scores = np.clip(row_scores / qnorm[0], 0.0, 1.0)
+        row_scores = np.clip(self._vectors.scores(cols, vals) / qnorm[0], 0.0, 1.0)
         return np.maximum.reduceat(row_scores, self._starts), row_scores, (cols, vals, float(qnorm[0]))
 
     def top_scores(self, queries: Sequence[str], k: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -355,12 +340,10 @@ class TfidfRetriever:
         score = np.full((n, k), np.nan)
         m = min(k, n_entries)
         q, cols, vals, qnorm = self._encoder.encode([self.query_text(t) for t in queries])
-        matrix = sp.csr_matrix((vals, (q, cols)), shape=(n, len(self._csc[0]) - 1))
-        rhs = self._dense.T if self._dense is not None else self.matrix_.T.tocsc()
+        matrix = sp.csr_matrix((vals, (q, cols)), shape=(n, self._encoder.n_columns))
         step = max(1, 4_000_000 // max(1, n_rows))  # bounds the (queries x rows) block in memory
         for lo in range(0, n, step):
-            block = matrix[lo:lo + step] @ rhs
-            rows = block.toarray() if sp.issparse(block) else np.asarray(block)
+            rows = self._vectors.batch_scores(matrix[lo:lo + step])
             norm = qnorm[lo:lo + step]
             rows = np.clip(rows / np.where(norm > 0, norm, 1.0)[:, None], 0.0, 1.0)
             entries = np.maximum.reduceat(rows, self._starts, axis=1) if n_rows else np.zeros((len(rows), n_entries))
@@ -437,10 +420,7 @@ class TfidfRetriever:
         cols, vals, qnorm = parts
         if not len(cols) or not rows:
             return [{} for _ in rows]
-        if self._dense is not None:
-            shares = self._dense[np.ix_(rows, cols)] * (vals / qnorm)
-        else:
-            shares = np.vstack([retriever_state.csc_values(self._csc, r, cols) for r in rows]) * (vals / qnorm)
+        shares = self._vectors.values(rows, cols) * (vals / qnorm)
         used = np.flatnonzero((shares > 0).any(axis=0))
         names, label_of = np.unique(_Labeler(self, query).labels(cols[used]), return_inverse=True)
         out = []

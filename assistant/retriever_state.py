@@ -2,16 +2,15 @@
 
 :func:`to_state` gives ``(params, arrays)``. ``params`` is JSON-able: the constructor
 parameters and, under ``"fitted"``, the small fitted attributes (entry ids, phrasing texts,
-synonym groups, problems, block layout). ``arrays`` maps names to 1-D numpy arrays: the matrix
-in CSC form (``csc_indptr``, ``csc_indices``, ``csc_data``), ``rows`` (entry index of each
-phrasing), each block's vocabulary (``vocab.<block>``: UTF-8 terms joined by newlines, in
+synonym groups, problems, block layout). ``arrays`` maps names to 1-D numpy arrays: the entry
+vectors (:meth:`assistant.vectors.EntryVectors.to_arrays`: row and page matrices in CSC form,
+each row's page and scale), ``rows`` (entry index of each phrasing), each block's vocabulary (``vocab.<block>``: UTF-8 terms joined by newlines, in
 column order) and IDF (``idf.<block>``, ``base_idf.<block>``), and the spelling vocabulary
 (``words``, ``word_counts``). :func:`from_state` rebuilds a retriever that answers exactly like
 the one saved; a fitted attribute added to the retriever must be added here too (the test
 ``tests/test_index.py::test_state_round_trip_answers_exactly_like_a_fresh_fit`` compares them).
 The retriever's ``to_state``/``from_state`` methods call these; :mod:`assistant.index` writes
-them to disk. Also here: the numpy-only matrix helpers a retriever read back uses to answer
-without scipy, and the checks of the retriever's arguments.
+them to disk. Also here: the checks of the retriever's arguments.
 """
 
 from __future__ import annotations
@@ -26,14 +25,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import Analyzer
-from .features import Block, QueryEncoder, text_features
+from .features import Block, text_features
+from .vectors import EntryVectors
 from .problems import Problem
 
 if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase
     from .retrieval import TfidfRetriever
 
-__all__ = ["PARAMS", "to_state", "from_state", "csc_dot", "csc_values", "check_fit_args", "check_search_args", "check_score",
+__all__ = ["PARAMS", "to_state", "from_state", "check_fit_args", "check_search_args", "check_score",
            "check_alternates", "check_threshold", "short_repr"]
 
 
@@ -52,9 +52,7 @@ def to_state(self: TfidfRetriever) -> tuple[dict, dict[str, np.ndarray]]:
         synonyms = {str(k): [str(v) for v in ([vs] if isinstance(vs, str) else vs)] for k, vs in synonyms.items()}
     params: dict = {name: getattr(self, name) for name in PARAMS}
     params["synonyms"] = synonyms
-    indptr, indices, data = self._csc
-    arrays: dict[str, np.ndarray] = {"rows": np.asarray(self._rows, dtype=np.int64), "csc_indptr": indptr,
-                                     "csc_indices": indices, "csc_data": data}
+    arrays: dict[str, np.ndarray] = {"rows": np.asarray(self._rows, dtype=np.int64), **self._vectors.to_arrays()}
     blocks = []
     for name, block in self.blocks_.items():
         arrays[f"vocab.{name}"] = join_terms(block.terms())
@@ -72,7 +70,8 @@ def to_state(self: TfidfRetriever) -> tuple[dict, dict[str, np.ndarray]]:
         "synonyms_": self.synonyms_,
         "problems_": [asdict(p) for p in self.problems_],
         "blocks": blocks,
-        "n_columns": int(len(indptr) - 1),
+        "n_columns": int(self._encoder.n_columns),
+        "page_offset": self._vectors.page_offset,
     }
     return params, arrays
 
@@ -114,25 +113,12 @@ def from_state(cls: type[TfidfRetriever], params: Mapping, arrays: Mapping[str, 
             vocab = {t: j for j, t in enumerate(terms)}
             r.blocks_[name] = Block(name, kind, vocab, idf, base_idf, int(b["offset"]), float(b["weight"]),
                                     float(b["oov"]), text_features(kind, r._analyzer, MAX_PAGE_TERMS))
-        indptr = np.asarray(arrays["csc_indptr"], dtype=np.intp)
-        indices = np.asarray(arrays["csc_indices"], dtype=np.intp)
-        data = np.asarray(arrays["csc_data"], dtype=float)
-        n_cols = int(fitted["n_columns"])
-        if (len(indptr) != n_cols + 1 or indptr[0] != 0 or indptr[-1] != len(indices) or len(indices) != len(data)
-                or (len(indices) and (indices.min() < 0 or indices.max() >= len(rows)))
-                or (len(indptr) > 1 and (np.diff(indptr) < 0).any())):
-            raise ValueError("the matrix arrays are inconsistent")
+        vectors = EntryVectors.from_arrays(arrays, len(rows), int(fitted["page_offset"]), int(fitted["n_columns"]))
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"the saved retriever state is incomplete or malformed ({type(exc).__name__}: {exc})") from None
-    r._csc = (indptr, indices, data)
-    r._rows = rows
-    r._starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=np.intp)
-    r._encoder = QueryEncoder(r._analyzer, r.blocks_)
-    r._dense = None
-    if len(rows) * n_cols <= 4_000_000:  # as fit does
-        dense = np.zeros((len(rows), n_cols))
-        dense[indices, np.repeat(np.arange(n_cols), np.diff(indptr))] = data
-        r._dense = dense
+    r._set_vectors(rows, vectors)
+    if r._encoder.n_columns != int(fitted["n_columns"]):
+        raise ValueError("the blocks' vocabularies do not match the matrix")
     return r
 
 
@@ -141,16 +127,12 @@ def lazy_attribute(self: TfidfRetriever, name: str):
     # A retriever read back by from_state builds its scipy matrix and flat vocabulary on first use,
     # so answering a query needs neither scipy nor the extra dict.
     state = self.__dict__
-    if name == "matrix_" and "_csc" in state:
-        import scipy.sparse as sp
-
-        indptr, indices, data = state["_csc"]
-        state["matrix_"] = sp.csc_matrix((data, indices, indptr),
-                                         shape=(len(state["_rows"]), len(indptr) - 1)).tocsr()
+    if name == "matrix_" and "_vectors" in state:
+        state["matrix_"] = state["_vectors"].to_matrix()
         return state["matrix_"]
     if name == "vocabulary_" and "blocks_" in state:
-        state["vocabulary_"] = {f"{name}:{t}": block.offset + j
-                                for name, block in state["blocks_"].items() for t, j in block.vocabulary_.items()}
+        state["vocabulary_"] = {f"{block_name}:{t}": block.offset + j
+                                for block_name, block in state["blocks_"].items() for t, j in block.vocabulary_.items()}
         return state["vocabulary_"]
     raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -216,45 +198,3 @@ def check_threshold(threshold: object) -> None:
     """Raise ``ValueError`` unless ``threshold`` is a number in [0, 1] (not NaN)."""
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be a score between 0 and 1, got {short_repr(threshold)}")
-
-
-def csc_dot(csc: tuple[np.ndarray, np.ndarray, np.ndarray], cols: np.ndarray, vals: np.ndarray,
-             n_rows: int) -> np.ndarray:
-    """``matrix[:, cols] @ vals`` for a CSC matrix given as ``(indptr, indices, data)``; shape ``(n_rows,)``."""
-    indptr, indices, data = csc
-    starts, lens = indptr[cols], indptr[cols + 1] - indptr[cols]
-    total = int(lens.sum())
-    if not total:
-        return np.zeros(n_rows)
-    pos = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(total)
-    return np.bincount(indices[pos], weights=np.repeat(vals, lens) * data[pos], minlength=n_rows)
-
-
-#: The last query's gather (its columns' non-zeros sorted by row), reused for each match of one search.
-_GATHER: dict[str, tuple] = {}
-
-
-def csc_values(csc: tuple[np.ndarray, np.ndarray, np.ndarray], row: int, cols: np.ndarray) -> np.ndarray:
-    """``matrix[row, cols]`` for a CSC matrix given as ``(indptr, indices, data)``.
-
-    The non-zeros of ``cols`` are gathered and sorted by row once per distinct ``(matrix, cols)``
-    (one search explains up to ``top_k`` rows with the same columns); each row is then a binary search.
-    """
-    indptr, indices, data = csc
-    cols = np.asarray(cols, dtype=np.intp)
-    key = (id(indices), id(data), cols.tobytes())
-    last = _GATHER.get("last")  # one tuple, read and replaced whole: safe across threads
-    if last is None or last[0] != key:
-        starts, lens = indptr[cols], indptr[cols + 1] - indptr[cols]
-        total = int(lens.sum())
-        pos = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(total)
-        rows = indices[pos]
-        order = np.argsort(rows, kind="stable")
-        # indices and data are kept alive with the key, so their ids cannot be reused by another matrix
-        last = (key, rows[order], np.repeat(np.arange(len(cols)), lens)[order], data[pos[order]], indices, data)
-        _GATHER["last"] = last
-    _, rows, which, values, _, _ = last
-    lo, hi = np.searchsorted(rows, row, "left"), np.searchsorted(rows, row, "right")
-    out = np.zeros(len(cols))
-    out[which[lo:hi]] = values[lo:hi]
-    return out

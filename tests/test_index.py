@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from assistant import KnowledgeBase, TfidfRetriever
 from assistant.cli import main
 from assistant.index import INDEX_FILE, index_file, load_index
-from assistant.retriever_state import csc_dot as _csc_dot, csc_values as _csc_values
+from assistant.vectors import csc_dot as _csc_dot, csc_values as _csc_values
 
 ROOT = Path(__file__).resolve().parent.parent
 

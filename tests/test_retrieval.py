@@ -155,6 +155,29 @@ def test_top_scores_pad_past_the_entries_and_rank_ties_in_knowledge_base_order(t
     assert [m.entry.source for m in r.search("reset a widget", top_k=2).matches] == ["a.md", "b.md"]
 
 
+def test_sparse_entry_vectors_score_like_dense_ones_and_like_the_full_matrix(kb, monkeypatch):
+    # Small knowledge bases keep dense copies; large ones gather from CSC arrays: one answer either way.
+    import assistant.vectors as vectors
+
+    dense = TfidfRetriever().fit(kb)
+    monkeypatch.setattr(vectors, "DENSE_CELLS", 0)
+    sparse = TfidfRetriever().fit(kb)
+    assert dense._vectors.dense_rows is not None and sparse._vectors.dense_rows is None
+    full = sparse.matrix_  # the stacked matrix, the page block repeated on every row of its page
+    norms = np.sqrt(np.asarray(full.multiply(full).sum(axis=1)).ravel())
+    assert np.allclose(norms, 1.0)
+    for query in [q for q in MANY if q.strip()]:
+        assert list(sparse.scores(query)) == pytest.approx(list(dense.scores(query)), abs=1e-12)
+        _, cols, vals, qnorm = sparse._encoder.encode([query])
+        rows = np.clip(full[:, cols] @ vals / qnorm[0], 0, 1) if len(cols) else np.zeros(full.shape[0])
+        assert list(np.maximum.reduceat(rows, sparse._starts)) == pytest.approx(list(sparse.scores(query)), abs=1e-12)
+        a, b = dense.search(query), sparse.search(query)
+        assert [(m.entry.id, m.terms) for m in a.matches] == [(m.entry.id, m.terms) for m in b.matches]
+        for ma, mb in zip(a.matches, b.matches):
+            assert ma.contributions == pytest.approx(mb.contributions, abs=1e-12)
+    assert (dense.top_scores(MANY)[0] == sparse.top_scores(MANY)[0]).all()
+
+
 def test_a_match_is_explained_when_first_read(retriever):
     m = retriever.search("can I log in from the cli when sso is enforced?").best
     assert "contributions" not in vars(m) and "terms" not in vars(m)
@@ -378,9 +401,9 @@ def test_long_queries_are_cut_to_max_query_chars(retriever):
 def test_retrieval_modules_import_only_upstream_modules():
     """Data flows one way: text analysis and retrieval never import tickets, replies, coverage or views."""
     package = Path(__file__).resolve().parent.parent / "assistant"
-    allowed = {"analysis": set(), "results": {"entries"}, "features": {"analysis"},
+    allowed = {"analysis": set(), "results": {"entries"}, "features": {"analysis"}, "vectors": set(),
                "retrieval": {"analysis", "entries", "features", "files", "knowledge_base", "problems", "results",
-                             "synonyms"}}
+                             "synonyms", "vectors"}}
     for module, upstream in allowed.items():
         tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
         imported = {node.module.split(".")[0] for node in ast.walk(tree)

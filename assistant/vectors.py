@@ -1,0 +1,189 @@
+"""The fitted entry vectors and their dot products with query vectors, in numpy (scipy only for batches).
+
+Every phrasing row's vector is its blocks stacked (see :mod:`assistant.features`) and
+L2-normalised. The ``page`` block is the same for every row of a page, so it is kept once per
+page: :class:`EntryVectors` holds the other blocks row by row (``rows``: CSC arrays, each row
+already divided by its norm), the page block page by page (``pages``: CSC arrays), each row's
+page and ``scale`` (1 / the row's norm). A row's score for a query vector ``q`` is
+
+    rows[r] . q  +  scale[r] * (pages[page[r]] . q)
+
+which equals the cosine with the full stacked row (``to_matrix()``) at a fraction of the memory:
+a page's terms are stored once, not once per question of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["EntryVectors", "csc_dot", "csc_values"]
+
+#: Matrices up to this many cells are also kept dense, for fast column gathers.
+DENSE_CELLS = 4_000_000
+
+
+class EntryVectors:
+    """Row vectors of the non-page blocks, page vectors, and how rows map to pages (see the module docstring).
+
+    ``rows`` and ``pages`` are ``(indptr, indices, data)`` CSC arrays over the columns
+    ``[0, page_offset)`` and ``[page_offset, n_columns)`` respectively (the page matrix's own
+    column 0 is ``page_offset``); ``page`` (int, per row) and ``scale`` (float, per row).
+    """
+
+    def __init__(self, rows: tuple, pages: tuple, page: np.ndarray, scale: np.ndarray, page_offset: int):
+        self.rows, self.pages = rows, pages
+        self.page = np.asarray(page, dtype=np.intp)
+        self.scale = np.asarray(scale, dtype=float)
+        self.page_offset = int(page_offset)
+        self.n_rows, self.n_pages = len(self.page), int(self.page.max()) + 1 if len(self.page) else 0
+        self.dense_rows = _dense(rows, self.n_rows)
+        self.dense_pages = _dense(pages, self.n_pages)
+
+    @classmethod
+    def build(cls, n_rows: int, row_parts: list, page: np.ndarray, page_part: tuple | None, page_offset: int,
+              n_columns: int) -> "EntryVectors":
+        """From the blocks' non-zeros: ``row_parts`` ``[(row, column, value), ...]`` (columns below
+        ``page_offset``), ``page_part`` ``(page, column, value)`` (columns from ``page_offset``, or None
+        when there is no page block) and each row's ``page``. Every row ends up with unit norm."""
+        r, c, v = (np.concatenate([p[k] for p in row_parts]) if row_parts else np.zeros(0) for k in range(3))
+        r, c = r.astype(np.int64), c.astype(np.int64)
+        norm2 = np.bincount(r, weights=v * v, minlength=n_rows)
+        page = np.asarray(page, dtype=np.int64)
+        n_pages = int(page.max()) + 1 if len(page) else 0
+        if page_part is not None:
+            pp, pc, pv = page_part
+            norm2 = norm2 + np.bincount(pp, weights=pv * pv, minlength=n_pages)[page]
+        else:
+            pp, pc, pv = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        scale = 1.0 / np.where(norm2 > 0, np.sqrt(norm2), 1.0)
+        rows = _csc(r, c, v * scale[r], n_rows, page_offset)
+        pages = _csc(pp, pc - page_offset, pv, n_pages, n_columns - page_offset)
+        return cls(rows, pages, page, scale, page_offset)
+
+    def scores(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """``matrix @ q`` for the query vector with non-zeros ``vals`` at ``cols`` (sorted or not); shape ``(n_rows,)``."""
+        low = cols < self.page_offset
+        c, v = cols[low], vals[low]
+        if self.dense_rows is not None:
+            out = self.dense_rows[:, c] @ v
+        else:
+            out = csc_dot(self.rows, c, v, self.n_rows)
+        c, v = cols[~low] - self.page_offset, vals[~low]
+        if len(c):
+            page = self.dense_pages[:, c] @ v if self.dense_pages is not None else csc_dot(self.pages, c, v, self.n_pages)
+            out = out + page[self.page] * self.scale
+        return out
+
+    def batch_scores(self, queries) -> np.ndarray:
+        """``matrix @ Q.T`` for a scipy CSR matrix of query vectors; dense, shape ``(n_queries, n_rows)``."""
+        import scipy.sparse as sp
+
+        low, high = queries[:, :self.page_offset], queries[:, self.page_offset:]
+        out = _product(low, self.rows, self.dense_rows, self.n_rows, sp)
+        if high.nnz:
+            out += _product(high, self.pages, self.dense_pages, self.n_pages, sp)[:, self.page] * self.scale
+        return out
+
+    def values(self, rows: list[int], cols: np.ndarray) -> np.ndarray:
+        """``matrix[rows][:, cols]``: the entries' side of each column's share of a score; shape ``(len(rows), len(cols))``."""
+        out = np.zeros((len(rows), len(cols)))
+        low = cols < self.page_offset
+        for k, row in enumerate(rows):
+            if self.dense_rows is not None:
+                out[k, low] = self.dense_rows[row, cols[low]]
+            else:
+                out[k, low] = csc_values(self.rows, row, cols[low])
+            high = cols[~low] - self.page_offset
+            if len(high):
+                p = self.page[row]
+                page = self.dense_pages[p, high] if self.dense_pages is not None else csc_values(self.pages, p, high)
+                out[k, ~low] = page * self.scale[row]
+        return out
+
+    def to_matrix(self):
+        """The full stacked matrix (scipy CSR, shape ``(n_rows, n_columns)``, unit rows): for inspection."""
+        import scipy.sparse as sp
+
+        rows = sp.csc_matrix(self.rows[::-1], shape=(self.n_rows, len(self.rows[0]) - 1))
+        pages = sp.csc_matrix(self.pages[::-1], shape=(self.n_pages, len(self.pages[0]) - 1)).tocsr()
+        return sp.hstack([rows, sp.diags(self.scale) @ pages[self.page]]).tocsr()
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays to save (see :mod:`assistant.retriever_state`)."""
+        return {"csc_indptr": self.rows[0], "csc_indices": self.rows[1], "csc_data": self.rows[2],
+                "page_indptr": self.pages[0], "page_indices": self.pages[1], "page_data": self.pages[2],
+                "row_page": self.page.astype(np.int64), "row_scale": self.scale}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], n_rows: int, page_offset: int, n_columns: int) -> "EntryVectors":
+        """The vectors :meth:`to_arrays` saved. Raises ``ValueError`` when the arrays are inconsistent."""
+        page = np.asarray(arrays["row_page"], dtype=np.intp)
+        scale = np.asarray(arrays["row_scale"], dtype=float)
+        if len(page) != n_rows or len(scale) != n_rows or (n_rows and page.min() < 0):
+            raise ValueError("row_page and row_scale do not match the rows")
+        n_pages = int(page.max()) + 1 if n_rows else 0
+        rows = _checked(arrays, "csc", page_offset, n_rows)
+        pages = _checked(arrays, "page", n_columns - page_offset, n_pages)
+        return cls(rows, pages, page, scale, page_offset)
+
+
+def _csc(r: np.ndarray, c: np.ndarray, v: np.ndarray, n_rows: int, n_cols: int) -> tuple:
+    """CSC arrays of the non-zeros ``(r, c, v)``, rows sorted inside each column (:func:`csc_values` needs it)."""
+    order = np.lexsort((r, c))
+    indptr = np.zeros(n_cols + 1, dtype=np.intp)
+    np.cumsum(np.bincount(c, minlength=n_cols), out=indptr[1:])
+    return indptr, r[order].astype(np.intp), v[order].astype(float)
+
+
+def _checked(arrays: Mapping[str, np.ndarray], name: str, n_cols: int, n_rows: int) -> tuple:
+    indptr = np.asarray(arrays[f"{name}_indptr"], dtype=np.intp)
+    indices = np.asarray(arrays[f"{name}_indices"], dtype=np.intp)
+    data = np.asarray(arrays[f"{name}_data"], dtype=float)
+    if (len(indptr) != n_cols + 1 or indptr[0] != 0 or indptr[-1] != len(indices) or len(indices) != len(data)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= n_rows))
+            or (len(indptr) > 1 and (np.diff(indptr) < 0).any())):
+        raise ValueError(f"the {name} matrix arrays are inconsistent")
+    return indptr, indices, data
+
+
+def _dense(csc: tuple, n_rows: int) -> np.ndarray | None:
+    indptr, indices, data = csc
+    n_cols = len(indptr) - 1
+    if n_rows * n_cols > DENSE_CELLS:
+        return None
+    dense = np.zeros((n_rows, n_cols))
+    dense[indices, np.repeat(np.arange(n_cols), np.diff(indptr))] = data
+    return dense
+
+
+def _product(queries, csc: tuple, dense: np.ndarray | None, n_rows: int, sp) -> np.ndarray:
+    if dense is not None:
+        return np.asarray(queries @ dense.T)
+    matrix = sp.csc_matrix(csc[::-1], shape=(n_rows, len(csc[0]) - 1))
+    return (queries @ matrix.T).toarray()
+
+
+def csc_dot(csc: tuple[np.ndarray, np.ndarray, np.ndarray], cols: np.ndarray, vals: np.ndarray,
+            n_rows: int) -> np.ndarray:
+    """``matrix[:, cols] @ vals`` for a CSC matrix given as ``(indptr, indices, data)``; shape ``(n_rows,)``."""
+    indptr, indices, data = csc
+    starts, lens = indptr[cols], indptr[cols + 1] - indptr[cols]
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(n_rows)
+    pos = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(total)
+    return np.bincount(indices[pos], weights=np.repeat(vals, lens) * data[pos], minlength=n_rows)
+
+
+def csc_values(csc: tuple[np.ndarray, np.ndarray, np.ndarray], row: int, cols: np.ndarray) -> np.ndarray:
+    """``matrix[row, cols]`` for a CSC matrix given as ``(indptr, indices, data)``: a binary search per column."""
+    indptr, indices, data = csc
+    out = np.zeros(len(cols))
+    for k, col in enumerate(np.asarray(cols, dtype=np.intp).tolist()):
+        lo, hi = indptr[col], indptr[col + 1]
+        j = lo + int(np.searchsorted(indices[lo:hi], row))
+        if j < hi and indices[j] == row:
+            out[k] = data[j]
+    return out
