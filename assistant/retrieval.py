@@ -44,7 +44,7 @@ from .files import parse_error_problem, shown_path
 from .problems import InputFileError, KnowledgeBaseError, Problem
 from .results import Match, SearchResult
 from .synonyms import SYNONYMS_FILE, load_synonyms
-from .vectors import EntryVectors
+from .vectors import EntryVectors, top_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -347,7 +347,7 @@ class TfidfRetriever:
             norm = qnorm[lo:lo + step]
             rows = np.clip(rows / np.where(norm > 0, norm, 1.0)[:, None], 0.0, 1.0)
             entries = np.maximum.reduceat(rows, self._starts, axis=1) if n_rows else np.zeros((len(rows), n_entries))
-            order = np.argsort(-entries, axis=1, kind="stable")[:, :m]
+            order = top_columns(entries, m)
             index[lo:lo + step, :m] = order
             score[lo:lo + step, :m] = np.take_along_axis(entries, order, axis=1)
         return index, score
@@ -389,8 +389,7 @@ class TfidfRetriever:
                 threshold: float, min_margin: float) -> SearchResult:
         """The :class:`SearchResult` of entry ``scores`` (this retriever's, or fused ones: :mod:`assistant.semantic`),
         each match explained by the TF-IDF ``row_scores`` and query ``parts`` of :meth:`_scores`."""
-        k = min(top_k, len(self.entries_))
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = top_columns(scores[None, :], top_k)[0]
         rows = [self._best_row(i, row_scores) for i in order]
         explained: list[list[dict[str, float]]] = []
 
@@ -403,7 +402,7 @@ class TfidfRetriever:
                          phrasing=self.phrasings_[r][1], explain=partial(explain, j))
                    for j, (i, r) in enumerate(zip(order, rows))]
         best = float(scores[order[0]])
-        margin = best - (float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0)
+        margin = best - (float(np.partition(scores, len(scores) - 2)[-2]) if len(scores) > 1 else 0.0)
         abstained = best <= 0 or best < threshold or margin < min_margin
         return SearchResult(query, matches, abstained, threshold, margin)
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["EntryVectors", "csc_dot", "csc_values"]
+__all__ = ["EntryVectors", "top_columns", "csc_dot", "csc_values"]
 
 #: Matrices up to this many cells are also kept dense, for fast column gathers.
 DENSE_CELLS = 4_000_000
@@ -186,4 +186,26 @@ def csc_values(csc: tuple[np.ndarray, np.ndarray, np.ndarray], row: int, cols: n
         j = lo + int(np.searchsorted(indices[lo:hi], row))
         if j < hi and indices[j] == row:
             out[k] = data[j]
+    return out
+
+
+def top_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column positions of the ``k`` largest values of each row of ``scores`` (shape ``(n, m)``), best
+    first, ties in column order (what a stable sort of ``-scores`` gives); shape ``(n, min(k, m))``.
+
+    Only the values that reach each row's ``k``-th largest are sorted, so a row of 100,000 entry
+    scores costs a partition, not a sort.
+    """
+    n, m = scores.shape
+    k = min(k, m)
+    if m <= 4 * k or m <= 64:
+        return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
+    r, c = np.nonzero(scores >= kth[:, None])
+    order = np.lexsort((c, -scores[r, c], r))
+    r, c = r[order], c[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, np.arange(n))[r]
+    keep = rank < k
+    out = np.empty((n, k), dtype=np.int64)
+    out[r[keep], rank[keep]] = c[keep]
     return out

@@ -178,6 +178,16 @@ def test_sparse_entry_vectors_score_like_dense_ones_and_like_the_full_matrix(kb,
     assert (dense.top_scores(MANY)[0] == sparse.top_scores(MANY)[0]).all()
 
 
+def test_top_columns_is_a_stable_sort_of_the_best_k_even_with_ties():
+    from assistant.vectors import top_columns
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        m, n, k = int(rng.integers(1, 400)), int(rng.integers(1, 5)), int(rng.integers(1, 12))
+        scores = rng.integers(0, 5, size=(n, m)) / 4  # many ties
+        assert (top_columns(scores, k) == np.argsort(-scores, axis=1, kind="stable")[:, :k]).all()
+
+
 def test_a_match_is_explained_when_first_read(retriever):
     m = retriever.search("can I log in from the cli when sso is enforced?").best
     assert "contributions" not in vars(m) and "terms" not in vars(m)
