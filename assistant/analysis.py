@@ -282,8 +282,9 @@ class Analyzer:
         content = [is_content(t) for t in toks]
         out: list[tuple[str, str]] = []
         n, i = len(toks), 0
+        phrase_stems = self._phrase_stems
         while i < n:
-            found = self._match(stems, content, i)
+            found = self._match(stems, content, i) if stems[i] in phrase_stems else None  # no phrase starts here
             if found is None:
                 if content[i]:
                     out.append((stems[i], labels[i]))
