@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-__all__ = ["STOP_WORDS", "normalize_text", "stem", "tokens", "is_content", "Analyzer"]
+__all__ = ["STOP_WORDS", "normalize_text", "stem", "tokens", "identifiers", "is_identifier", "is_content", "Analyzer"]
 
 #: English function words, and the filler of support tickets (greetings, "wondering", "please").
 #: Unlike scikit-learn's list it keeps words that carry meaning in FAQs (system, same, not, no, move).
@@ -128,7 +128,11 @@ def tokens(text: str) -> list[str]:
     character alone stays itself), and letters or digits of another script around it are their
     own words (``ollama的api`` -> ``ollama 的 api``).
     """
-    text = normalize_text(text)
+    return _tokens(normalize_text(text))
+
+
+def _tokens(text: str) -> list[str]:
+    """:func:`tokens` of an already normalised ``text``."""
     words = _WORD_RE.findall(text)
     if not _CJK_RE.search(text):
         return words
@@ -147,6 +151,45 @@ def tokens(text: str) -> list[str]:
         if pos < len(word):
             out.append(word[pos:])
     return out
+
+
+#: Candidate names (see :func:`identifiers`): a ``-``/``--`` flag, or letters and digits joined by
+#: ``-``, ``_`` or ``.``; each match starts at the start of a word (no quadratic backtracking).
+_NAME_RE = re.compile(r"(?<![\w-])--?[^\W_]+(?:-[^\W_]+)*|(?<![^\W_])[^\W_]+(?:[-_.][^\W_]+)+")
+_PARTS_RE = re.compile(r"[-_.]")
+
+
+def identifiers(text: str) -> list[str]:
+    """The verbatim identifiers ``text`` quotes, as terms ``"<name>"`` (normalised), in order.
+
+    Tickets quote the names an answer gives: environment variables and settings
+    (``OLLAMA_MODELS``, ``storage.tsdb.path``), file names (``compose.yml``; in
+    ``docker-compose.yml`` too), command-line flags (``--no-heading``, ``-f``), versions and
+    hyphenated names with a digit (``v1.2``, ``utf-8``, ``x86-64``). Such a name is read as its
+    words *and* as one term of its own, which matches only the same name. A plain hyphenated
+    word (``sign-on``, ``docker-compose``) and an abbreviation of one-letter parts (``e.g.``) are
+    not identifiers. The angle brackets keep the terms apart from word terms (:func:`is_identifier`).
+    """
+    return _identifiers(normalize_text(text))
+
+
+def _identifiers(text: str) -> list[str]:
+    """:func:`identifiers` of an already normalised ``text``."""
+    out = []
+    for name in _NAME_RE.findall(text):
+        if name[0] == "-":
+            out.append(f"<{name}>")
+        elif "_" in name or "." in name:  # a joined name; a hyphen separates names (docker-compose.yml)
+            out += [f"<{seg}>" for seg in name.split("-") if ("_" in seg or "." in seg)
+                    and not all(len(part) == 1 and part.isalpha() for part in _PARTS_RE.split(seg))]
+        elif any(c.isdigit() for c in name):
+            out.append(f"<{name}>")
+    return out
+
+
+def is_identifier(term: str) -> bool:
+    """True for a term :func:`identifiers` gives (``"<name>"``)."""
+    return term[:1] == "<"
 
 
 def is_content(token: str) -> bool:
@@ -257,20 +300,29 @@ class Analyzer:
     def read_units(self, text: str, correct: bool = False) -> tuple[list[str], list[str]]:
         """``(terms, content tokens)`` of ``text``: what :meth:`units` and :meth:`char_features` give, without labels.
 
-        ``terms`` are the unit terms in order (stems and synonym concepts); ``content tokens`` the
+        ``terms`` are the unit terms in order (stems and synonym concepts), then the text's
+        :func:`identifiers` (:meth:`identifier_units`); ``content tokens`` the
         (spelling-corrected if ``correct``) tokens whose character n-grams are features. The fast
         path of the retriever: same results as the labelled methods.
         """
-        toks = tokens(text)
+        norm = normalize_text(text)
+        toks = _tokens(norm)
         if correct:
             fixed = self._corrected
             toks = [fixed.get(t) or self.correct(t) for t in toks]
         content = [t for t in toks if t not in STOP_WORDS and (len(t) > 1 or not t.isascii())]
+        names = _identifiers(norm)
         if self._phrase_stems:
             stems = [stem(t) for t in toks]
             if not self._phrase_stems.isdisjoint(stems):
-                return [t for t, _ in self.units(toks, toks)], content
-        return [stem(t) for t in content], content
+                return [t for t, _ in self.units(toks, toks)] + names, content
+        return [stem(t) for t in content] + names, content
+
+    @staticmethod
+    def identifier_units(text: str) -> list[tuple[str, str]]:
+        """``(term, label)`` of each of the text's :func:`identifiers`: what :meth:`read_units` appends
+        to the terms; the label is the name as written (normalised)."""
+        return [(t, t[1:-1]) for t in identifiers(text)]
 
     def units(self, toks: list[str], labels: list[str]) -> list[tuple[str, str]]:
         """``(term, label)`` for each content word or synonym phrase of the tokens, in order.
@@ -325,12 +377,12 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Word features of a knowledge-base text (no spelling correction)."""
         toks, labels = self.read(text)
-        return [t for t, _ in self.word_features(self.units(toks, labels))]
+        return [t for t, _ in self.word_features(self.units(toks, labels) + self.identifier_units(text))]
 
     def unigrams(self, text: str) -> list[str]:
         """Terms of a knowledge-base text, without word pairs."""
         toks, labels = self.read(text)
-        return [t for t, _ in self.units(toks, labels)]
+        return [t for t, _ in self.units(toks, labels) + self.identifier_units(text)]
 
     def char_terms(self, text: str) -> list[str]:
         """Character features of a knowledge-base text."""
@@ -339,10 +391,16 @@ class Analyzer:
 
     @staticmethod
     def word_features(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Each unit's term, then each pair of neighbouring terms (``"a b"``), with their labels."""
+        """Each unit's term, then each pair of neighbouring terms (``"a b"``), with their labels.
+
+        Identifier terms (:func:`is_identifier`, at the end of the units) form no pairs."""
         feats = list(units)
-        plain = [lab.split(" -> ")[0] for _, lab in units]  # a pair's label: the words as written
-        feats += [(f"{a[0]} {b[0]}", f"{pa} {pb}") for a, b, pa, pb in zip(units, units[1:], plain, plain[1:])]
+        k = len(units)
+        while k and is_identifier(units[k - 1][0]):
+            k -= 1
+        words = units[:k]
+        plain = [lab.split(" -> ")[0] for _, lab in words]  # a pair's label: the words as written
+        feats += [(f"{a[0]} {b[0]}", f"{pa} {pb}") for a, b, pa, pb in zip(words, words[1:], plain, plain[1:])]
         return feats
 
     @staticmethod

@@ -21,15 +21,21 @@ from typing import Callable
 
 import numpy as np
 
-from .analysis import Analyzer
+from .analysis import Analyzer, is_identifier
 
-__all__ = ["BLOCKS", "Block", "fit_block", "expand", "text_features", "QueryEncoder", "char_ngrams", "word_features"]
+__all__ = ["BLOCKS", "Block", "fit_block", "expand", "text_features", "QueryEncoder", "char_ngrams", "word_features",
+           "IDENTIFIER_WEIGHT"]
 
 #: Blocks of the stacked vector, in order: name and kind of features.
 BLOCKS = (("question", "words"), ("question_chars", "chars"), ("answer", "words"), ("page", "page"))
 
 _STRIDE = np.int64(1) << 40  # text index * _STRIDE + (feature id + _SHIFT): one sortable key
 _SHIFT = np.int64(1) << 39
+#: Weight of a query's identifier term (``OLLAMA_MODELS``, ``--no-heading``, ``compose.yml``: see
+#: :func:`assistant.analysis.identifiers`) that the knowledge base uses, relative to a word: the
+#: name a ticket quotes is the surest sign of the entry that gives it. An identifier no entry uses
+#: counts in the query's norm like any unknown term.
+IDENTIFIER_WEIGHT = 2.0
 #: Query-side caches (unknown features, words read) are cleared past this size, between batches.
 _MAX_CACHE = 500_000
 
@@ -41,8 +47,12 @@ def char_ngrams(token: str) -> list[str]:
 
 
 def word_features(units: list[str]) -> list[str]:
-    """The unit terms, then each pair of neighbouring terms (``"a b"``)."""
-    return units + [f"{a} {b}" for a, b in zip(units, units[1:])]
+    """The unit terms, then each pair of neighbouring terms (``"a b"``); the identifier terms at
+    the end of the units (:func:`assistant.analysis.identifiers`) form no pairs."""
+    k = len(units)
+    while k and is_identifier(units[k - 1]):
+        k -= 1
+    return units + [f"{a} {b}" for a, b in zip(units[:k], units[1:k])]
 
 
 class Block:
@@ -216,7 +226,8 @@ def _terms_in_order(vocab: Mapping[str, int]) -> list[str]:
 class QueryEncoder:
     """Queries -> stacked query vectors in the columns of the retriever's matrix.
 
-    Each block of a query is ``(1 + ln count) * idf`` per feature, L2-normalised over the known
+    Each block of a query is ``(1 + ln count) * idf`` per feature (times :data:`IDENTIFIER_WEIGHT`
+    for a known identifier term), L2-normalised over the known
     features *and* the unknown ones (IDF :attr:`Block.oov`; an unknown word pair is left out),
     times ``sqrt(block weight)``; the query's norm is ``sqrt`` of the summed weights of its
     non-empty blocks, so a score is a true cosine in a space with a dimension per unknown feature.
@@ -230,6 +241,8 @@ class QueryEncoder:
         order = self._words + ([self._chars] if self._chars is not None else [])
         self._n_blocks = len(order)
         self._char_slot = len(self._words)
+        # Query-side weight per column: the IDF, times IDENTIFIER_WEIGHT for an identifier's columns
+        # (set when the term is first looked up, in _units).
         self._idf = np.concatenate([b.idf for b in sorted(order, key=lambda b: b.offset)]) if order else np.zeros(0)
         self._oov = np.array([b.oov for b in order])
         self._weight = np.array([b.weight for b in order])
@@ -249,6 +262,10 @@ class QueryEncoder:
         cols = [b.vocabulary_.get(term) for b in self._words]
         ids = self._unit_ids[term] = tuple(b.offset + c if c is not None else self._unknown_id(term)
                                            for b, c in zip(self._words, cols))
+        if is_identifier(term):
+            for b, c in zip(self._words, cols):
+                if c is not None:
+                    self._idf[b.offset + c] = b.idf[c] * IDENTIFIER_WEIGHT
         return ids
 
     def _chars_of(self, token: str) -> np.ndarray:

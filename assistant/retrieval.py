@@ -14,7 +14,8 @@ How a query is scored:
 3. Four TF-IDF blocks describe each phrasing (the question, or one alternate question) of an
    entry: terms + word pairs of the phrasing; character 3-5-grams of its words (typos); terms +
    word pairs of the entry's answer and page metadata (title, description, keywords, tags,
-   section); and the terms of the entry's whole page (term frequency only). Each block is
+   section); and the terms of the entry's whole page (term frequency only). A quoted identifier
+   (``OLLAMA_MODELS``, ``--no-heading``) is a term too, weighted double in a query. Each block is
    L2-normalised and weighted, and the blocks are stacked into one vector, so the **score** is
    one cosine similarity in [0, 1]. Query terms the knowledge base never uses still count in
    the query's norm (with the largest IDF), so a question about something else scores low
@@ -279,13 +280,14 @@ class TfidfRetriever:
     def query_features(self, query: str) -> dict[str, list[tuple[str, str]]]:
         """The query's features per block, ``{block: [(term, label), ...]}``, in query order.
 
-        Blocks: ``question`` and ``answer`` (terms and word pairs ``"a b"``), ``question_chars``
-        (character n-grams), ``page`` (terms). ``label`` is the query word(s) as written, with a
-        spelling correction as ``word (corrected)`` and a synonym group as ``words -> concept``.
+        Blocks: ``question``, ``answer`` (terms, identifiers ``"<name>"``, word pairs ``"a b"``), ``question_chars``
+        (character n-grams), ``page`` (terms, identifiers). ``label`` is the query word(s) as written, with
+        a spelling correction as ``word (corrected)`` and a synonym group as ``words -> concept``.
         """
         self._check_fitted()
-        toks, labels = self._analyzer.read(self.query_text(query), correct=True)
-        units = self._analyzer.units(toks, labels)
+        text = self.query_text(query)
+        toks, labels = self._analyzer.read(text, correct=True)
+        units = self._analyzer.units(toks, labels) + Analyzer.identifier_units(text)
         words = Analyzer.word_features(units)
         return {"question": words, "question_chars": Analyzer.char_features(toks, labels), "answer": words,
                 "page": units}
@@ -461,8 +463,9 @@ class _Labeler:
     def labels(self, cols: np.ndarray) -> list[str]:
         """The label of each column of ``cols`` (columns the query has)."""
         r = self.retriever
-        toks, labels = r._analyzer.read(r.query_text(self.query), correct=True)
-        units = r._analyzer.units(toks, labels)
+        text = r.query_text(self.query)
+        toks, labels = r._analyzer.read(text, correct=True)
+        units = r._analyzer.units(toks, labels) + Analyzer.identifier_units(text)
         words: dict[str, str] = {}
         for t, lab in Analyzer.word_features(units):
             words.setdefault(t, lab)

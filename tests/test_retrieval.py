@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from assistant import KnowledgeBase, TfidfRetriever, default_kb_path
-from assistant.analysis import STOP_WORDS, normalize_text, stem
+from assistant.analysis import STOP_WORDS, identifiers, is_identifier, normalize_text, stem
 from assistant.entries import FaqEntry
+from assistant.features import IDENTIFIER_WEIGHT
 from assistant.results import Match, SearchResult
 from assistant.retrieval import MAX_QUERY_CHARS
 from assistant.synonyms import load_synonyms
@@ -83,8 +84,8 @@ def _brute_force_scores(retriever: TfidfRetriever, query: str) -> list[float]:
     for block, fs in feats.items():
         counts = Counter(t for t, _ in fs)
         known = retriever.blocks_[block].vocabulary_
-        vec = {(block, t): (1 + math.log(c)) * idf(block, t) for t, c in counts.items()
-               if t in known or block in ("question_chars", "page") or " " not in t}
+        vec = {(block, t): (1 + math.log(c)) * idf(block, t) * (IDENTIFIER_WEIGHT if is_identifier(t) and t in known else 1)
+               for t, c in counts.items() if t in known or block in ("question_chars", "page") or " " not in t}
         for k, v in unit(vec).items():
             q[k] = v * math.sqrt(weights[block] / total)
     best = [0.0] * n
@@ -118,6 +119,66 @@ def test_brute_force_agrees_with_alternate_questions_too(kb):
     r = TfidfRetriever().fit(kb, alternates={SERVICE: ["What about robot users?", "bots and single sign-on"]})
     query = "do robot users need anything for single sign-on"
     assert list(r.scores(query)) == pytest.approx(_brute_force_scores(r, query), abs=1e-9)
+
+
+TOOL_PAGE = """# Tool FAQ
+
+## Where are the tool's models stored?
+
+The tool keeps models in your home folder, under the tool's models folder.
+
+## How do I set them to a different location?
+
+Set the environment variable TOOL_MODELS to the chosen directory before the server starts.
+
+## Does the tool support configuration files?
+
+Yes: put flags such as --no-heading, one per line, in the file that TOOL_CONFIG_PATH names.
+
+## How do I search files that are not UTF-8?
+
+Pass the name of the encoding, for example utf-16, and headings stay on. Read compose.yml as v1.2.
+"""
+
+
+def test_identifiers_are_the_names_a_ticket_quotes():
+    text = ("Set OLLAMA_MODELS, run rg --no-heading -f/--file on docker-compose.yml (v1.2, utf-8, x86-64), "
+            "e.g. with single sign-on and docker-compose; see storage.tsdb.path - done")
+    assert identifiers(text) == ["<ollama_models>", "<--no-heading>", "<-f>", "<--file>", "<compose.yml>", "<v1.2>",
+                                 "<utf-8>", "<x86-64>", "<storage.tsdb.path>"]
+    assert identifiers("Ｃompose.YML") == ["<compose.yml>"]  # normalised like words
+    assert not any(is_identifier(t) for t in ("models", "sso", "single_sign", ""))
+
+
+def test_a_quoted_identifier_lifts_the_entry_that_gives_it(tmp_path):
+    (tmp_path / "faq.md").write_text(TOOL_PAGE, encoding="utf-8")
+    r = TfidfRetriever().fit(KnowledgeBase.load(tmp_path))
+    setting = [e.question for e in r.entries_].index("How do I set them to a different location?")
+    config = [e.question for e in r.entries_].index("Does the tool support configuration files?")
+
+    def rank(query, i):
+        return int(np.argsort(-r.scores(query), kind="stable").tolist().index(i)) + 1
+
+    # The name quoted as written ranks the entry that gives it above where its words alone put it.
+    assert rank("TOOL_MODELS", setting) < rank("TOOL MODELS", setting)
+    assert r.scores("I want --no-heading by default")[config] > r.scores("I want no-heading by default")[config]
+    assert "tool_models" in r.explain("TOOL_MODELS", r.entries_[setting].id)["term"].tolist()
+    features = r.query_features("TOOL_MODELS with --no-heading")
+    assert ("<tool_models>", "tool_models") in features["question"] and ("<--no-heading>", "--no-heading") in features["page"]
+    assert not [t for t, _ in features["answer"] if " " in t and "<" in t]  # identifiers form no word pairs
+
+
+@pytest.mark.parametrize("query", ["TOOL_MODELS ignored: models stored in home", "rg --no-heading and TOOL_CONFIG_PATH",
+                                   "compose.yml v1.2 not read (utf-16) UNKNOWN_NAME --nope", "TOOL_MODELS TOOL_MODELS"])
+def test_brute_force_agrees_with_quoted_identifiers(tmp_path, query):
+    (tmp_path / "faq.md").write_text(TOOL_PAGE, encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    r = TfidfRetriever().fit(kb)
+    assert list(r.scores(query)) == pytest.approx(_brute_force_scores(r, query), abs=1e-9)
+    index, score = r.top_scores([query], k=2)
+    assert score[0].tolist() == pytest.approx(sorted(r.scores(query), reverse=True)[:2], abs=1e-12)
+    saved = TfidfRetriever.from_state(*r.to_state(), kb)  # as the saved index reads it back
+    assert list(saved.scores(query)) == pytest.approx(list(r.scores(query)), abs=1e-12)
 
 
 MANY = ["Can I enable SSO and hold off on the enforcement option?", "cli login fails after we turned on sso enforcment",
