@@ -31,6 +31,7 @@ written is a warning and the command still answers.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import hashlib
 import io
 import json
@@ -54,10 +55,11 @@ if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase, PageRecord
     from .retrieval import TfidfRetriever
 
-__all__ = ["load_index", "save_index", "scan", "IndexInfo", "index_file", "FORMAT_VERSION", "INDEX_FILE"]
+__all__ = ["load_index", "load_saved_kb", "save_index", "scan", "IndexInfo", "index_file", "FORMAT_VERSION",
+           "INDEX_FILE"]
 
 #: Version of the file layout; an index of another version is rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 #: Name of the archive inside an index folder.
 INDEX_FILE = "index.npz"
@@ -106,8 +108,12 @@ def index_file(kb_root: str | Path, index_dir: str | Path, params: Mapping[str, 
                       "alternates": {k: list(v) for k, v in (alternates or {}).items()}},
                      sort_keys=True, default=str)
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(kb_root).resolve().name)[:40]
-    return Path(index_dir) / f"{name}-{digest}" / INDEX_FILE
+    return Path(index_dir) / f"{_folder_name(kb_root)}-{digest}" / INDEX_FILE
+
+
+def _folder_name(kb_root: str | Path) -> str:
+    """The readable part of the name of the folder of ``kb_root``'s indexes (before the key's hash)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(kb_root).resolve().name)[:40]
 
 
 # --- (de)serialising -------------------------------------------------------------------------------
@@ -365,6 +371,35 @@ def load_index(kb_path: str | Path | None = None, index_dir: str | Path | None =
                                         time.perf_counter() - start, size, reason)
     finally:
         lock.__exit__()
+
+
+def load_saved_kb(kb_path: str | Path, index_dir: str | Path | None) -> KnowledgeBase | None:
+    """The knowledge base of the folder ``kb_path`` from its saved index (default retriever parameters,
+    no run-time alternates: the one ``kb`` and ``ask`` save) when that index is fresh, else ``None``.
+
+    Reads only the parsed pages (not the retriever's arrays) and never writes: for readers
+    of the entries alone, such as ``lint``. ``None`` also for a single file, ``index_dir=None``,
+    or an index that is missing, stale or unreadable (the caller parses the folder itself).
+    """
+    root = Path(kb_path)
+    if index_dir is None or not root.is_dir():
+        return None
+    if not any(Path(index_dir).glob(f"{glob.escape(_folder_name(root))}-*/{INDEX_FILE}")):
+        return None  # no index of this folder at all (and no need to import the retriever for its key)
+    path = index_file(root, index_dir)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = _read_header(zf)
+            old_manifest = header.get("manifest")
+            if not isinstance(old_manifest, dict) or not isinstance(header.get("params"), dict):
+                return None
+            saved = {k: v for k, v in header["params"].items() if k != "fitted"}
+            if saved != json.loads(json.dumps(_params(None), default=str)) or changed(root, old_manifest, scan(root)):
+                return None
+            kb_json, _ = _read_rest(zf, header, with_arrays=False)
+        return _kb_from_json(kb_json, root)
+    except (_Unusable, zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def save_index(path: str | Path, kb: KnowledgeBase, retriever: TfidfRetriever, manifest: dict | None = None) -> int:

@@ -10,9 +10,10 @@ base a command uses (``FAQ_ASSISTANT_KB``) is :mod:`assistant.config`'s business
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -22,6 +23,8 @@ from .problems import KnowledgeBaseError, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .parsing import ParsedPage
 
 __all__ = ["KnowledgeBase", "default_kb_path", "find_faq_files", "FAQ_SUFFIXES", "FRAME_COLUMNS",
            "ALTERNATES_SUFFIXES", "PageRecord"]
@@ -121,7 +124,8 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, reuse: Mapping[str, PageRecord] | None = None,
-             jobs: int | None = None, on_page: Callable[[], object] | None = None) -> "KnowledgeBase":
+             jobs: int | None = None, on_page: Callable[[], object] | None = None,
+             on_parsed: Callable[[Path, ParsedPage], Any] | None = None) -> "KnowledgeBase":
         """Load every ``.md``/``.mdx``/``.markdown`` file under ``path`` (default: the bundled KB).
 
         ``reuse`` maps a page's path (relative to the folder, POSIX) to its :class:`PageRecord`
@@ -130,6 +134,10 @@ class KnowledgeBase:
         files are unchanged). ``jobs`` processes parse the other pages (default: one per CPU
         core when there are more than :data:`PARALLEL_MIN_PAGES` of them; 1 parses in this process).
         ``on_page()`` is called after each page parsed (a progress bar's ``update``).
+        ``on_parsed(path, parsed_page)`` runs where each page is parsed (in the worker process
+        when there are several: a module-level function, or a ``functools.partial`` of one), and
+        its result becomes that page's ``PageRecord.extra`` (never saved in an index): a caller
+        that reads every page anyway (lint) does it in the same pass.
         ``kb.pages`` holds every page's record, in file order.
 
         Raises
@@ -171,7 +179,7 @@ class KnowledgeBase:
             else:
                 pages[rel] = None  # type: ignore[assignment]  # parsed below, keeps file order
                 todo.append((f, base, doc_id, folder_settings.for_file(f)))
-        for record in _parse_pages(todo, jobs):
+        for record in _parse_pages(todo, jobs, on_parsed):
             pages[record.file] = record
             if on_page is not None:
                 on_page()
@@ -253,29 +261,37 @@ class PageRecord:
     doc_id: str
     entries: list[FaqEntry]
     problems: list[Problem]
+    #: what ``KnowledgeBase.load(on_parsed=...)`` returned for the page (``None`` without it)
+    extra: Any = field(default=None, compare=False, repr=False)
 
 
-def _parse_page(job: tuple[Path, Path, str, dict]) -> PageRecord:
+def _parse_page(job: tuple[Path, Path, str, dict], on_parsed: Callable[[Path, ParsedPage], Any] | None = None,
+                ) -> PageRecord:
     from .parsing import parse_file
 
     f, base, doc_id, settings = job
     page = parse_file(f, base, doc_id=doc_id, settings=settings)
     problems = _add_alternates_file(f, base, page.entries)
-    return PageRecord(shown_path(f.relative_to(base).as_posix()), doc_id, page.entries, problems + page.problems)
+    record = PageRecord(shown_path(f.relative_to(base).as_posix()), doc_id, page.entries, problems + page.problems)
+    if on_parsed is not None:
+        record.extra = on_parsed(f, page)
+    return record
 
 
-def _parse_pages(todo: list[tuple[Path, Path, str, dict]], jobs: int | None) -> Iterator[PageRecord]:
+def _parse_pages(todo: list[tuple[Path, Path, str, dict]], jobs: int | None,
+                 on_parsed: Callable[[Path, ParsedPage], Any] | None = None) -> Iterator[PageRecord]:
     """Parse the pages of ``todo``, in order; in ``jobs`` processes when worth it (see :meth:`KnowledgeBase.load`)."""
     if jobs is None:
         jobs = (os.cpu_count() or 1) if len(todo) > PARALLEL_MIN_PAGES else 1
     jobs = max(1, min(jobs, len(todo)))
+    parse = _parse_page if on_parsed is None else partial(_parse_page, on_parsed=on_parsed)
     if jobs == 1:
-        yield from map(_parse_page, todo)
+        yield from map(parse, todo)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs) as pool:
-        yield from pool.map(_parse_page, todo, chunksize=max(1, len(todo) // (jobs * 8)))
+        yield from pool.map(parse, todo, chunksize=max(1, len(todo) // (jobs * 8)))
 
 
 #: Suffixes of the alternate-questions file beside a page: ``faq.md`` -> ``faq.alternates.yaml``.

@@ -160,12 +160,17 @@ def _cmd_console(args: argparse.Namespace) -> int:
     if problems := serve.widget_version_problems():
         raise CliError("the console's widgets would not render in the browser:\n  " + "\n  ".join(problems))
     if not args.check:
+        from pathlib import Path
+
+        from ..config import Settings  # build or refresh the saved index now: each tab's kernel reads it, no refit
+        if not Settings.from_env().use_feedback and (args.kb is None or Path(args.kb).is_dir()):
+            _retriever(_load_kb(args.kb))  # a folder without FAQ entries stops here, not in each tab
         print(f"Serving the support console at http://{args.ip}:{args.port}/ (idle kernels shut down after "
               f"{args.cull_idle_timeout} s); Ctrl+C stops it.", file=sys.stderr)
     try:
         cmd, code = serve.serve_console(kb=args.kb, feedback_db=args.feedback_db, site_url=args.site_url,
                                         port=args.port, ip=args.ip, cull_idle_timeout=args.cull_idle_timeout,
-                                        open_browser=args.open, dry_run=args.check)
+                                        open_browser=args.open, dry_run=args.check, index_dir=args.index)
     except (ValueError, FileNotFoundError) as exc:
         raise CliError(f"--kb {exc}" if isinstance(exc, FileNotFoundError) else str(exc)) from None
     if args.check:
@@ -402,6 +407,9 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
                    help="hide findings below this severity (default warning: info hidden; exit code counts every error)")
     p.add_argument("--site", choices=["hugo", "mkdocs", "docusaurus", "plain"], help="resolve links as this site "
                    "generator does (default: detected from its config files; else plain)")
+    p.add_argument("--index", metavar="DIR", help="folder of saved indexes: a folder whose index is fresh is not "
+                   "parsed again for its entries; lint never writes one (default: $FAQ_ASSISTANT_INDEX_DIR, "
+                   "else $XDG_CACHE_HOME/faq-assistant)")
     changes = p.add_mutually_exclusive_group()
     changes.add_argument("--since", metavar="GIT_REF",
                          help="report only findings on lines changed since GIT_REF (git diff, plus untracked files)")
@@ -410,12 +418,13 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
+    from ..config import Settings
     from ..lint import lint_paths
     from ..lint.changes import report_on_changes
     from ..problems import FaqAssistantError
 
     try:
-        report = lint_paths(args.dirs or None, site=args.site)
+        report = lint_paths(args.dirs or None, site=args.site, index_dir=args.index or Settings.from_env().index_dir)
         if args.since or args.changed:
             report = report_on_changes(report, args.since, args.changed, (args.dirs or ["."])[0])
     except FaqAssistantError as exc:  # no such folder; git failed for --since

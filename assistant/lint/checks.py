@@ -51,10 +51,12 @@ def check_front_matter(page: Page, has_entries: bool) -> list[Problem]:
                                "FAQ page without front matter" + (" (its first heading serves as the title)" if titled else
                                                                   ": add a '---' block with title and description")))
         return out
-    data = page.front_matter()
     if page.fm_kind == "yaml":
         out += _yaml_type_changes(page)
-    if not isinstance(data, dict) or not has_entries:
+    if not has_entries:
+        return out  # title and description matter on FAQ pages only (and parsing YAML is not free)
+    data = page.front_matter()
+    if not isinstance(data, dict):
         return out
     if not _filled(data.get("title")):
         out.append(Problem(f, page.fm_line, "info" if titled else "warning", "missing-title",

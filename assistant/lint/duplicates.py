@@ -20,20 +20,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from functools import lru_cache
 
 from ..entries import FaqEntry
 from ..problems import Problem
 from .pages import short
 
-__all__ = ["NEAR_DUPLICATE", "check_duplicates"]
+__all__ = ["NEAR_DUPLICATE", "check_duplicates", "prepare"]
 
 #: TF-IDF cosine of two questions' content words from which they are near-duplicates.
 NEAR_DUPLICATE = 0.76
 
-#: Words that do not change what a question asks.
-_QUESTION_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"possible", "way", "able", "please", "does", "do", "did"}
+#: Words that do not change what a question asks, besides scikit-learn's English stop words.
+_EXTRA_STOP_WORDS = frozenset({"possible", "way", "able", "please", "does", "do", "did"})
 #: Content words from which a question is specific enough to be compared across sections.
 SPECIFIC_WORDS = 6
 #: TF-IDF cosine of two answers from which near-duplicate questions are reported.
@@ -49,11 +48,34 @@ def _normal_question(q: str) -> str:
     return q.rstrip(" ?？.!。").replace("\u2019", "'")
 
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and :data:`_EXTRA_STOP_WORDS` (scikit-learn is imported on first use)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP_WORDS
+
+
+def prepare() -> None:
+    """Import what :func:`check_duplicates` needs (scikit-learn: about a second), e.g. in a worker
+    process while the pages are still being parsed."""
+    _stop_words()
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401
+
+
+def _tfidf(docs: list[list[str]]):
+    """Rows of L2-normalized TF-IDF weights (scipy CSR matrix, one row per list of words in ``docs``)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=lambda ws: ws).fit_transform(docs)
+
+
 def _content_words(q: str) -> list[str]:
     """Words that carry a question's meaning: stop words dropped, plural ``s`` stripped."""
     words = []
+    stop = _stop_words()
     for w in re.findall(r"[^\W_]+", q):
-        if w in _QUESTION_STOP_WORDS or len(w) < 2:
+        if w in stop or len(w) < 2:
             continue
         words.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
     return words
@@ -79,7 +101,7 @@ def check_duplicates(entries: Sequence[tuple[str, FaqEntry]], near_duplicate: fl
     folder = [shown.rsplit("/", 1)[0] if "/" in shown else "" for shown, _ in entries]
 
     answer_words = [_content_words(_normal_question(e.answer_text)) or ["\0"] for _, e in entries]
-    A = TfidfVectorizer(analyzer=lambda ws: ws).fit_transform(answer_words) if entries else None
+    A = _tfidf(answer_words) if entries else None
 
     def similar_answers(i: int, j: int) -> bool:
         return (A[i] @ A[j].T).toarray()[0, 0] >= SIMILAR_ANSWERS
@@ -109,7 +131,7 @@ def check_duplicates(entries: Sequence[tuple[str, FaqEntry]], near_duplicate: fl
     uniq = [i for i in range(len(entries)) if words[i] and i not in exact]
     if len(uniq) < 2:
         return out
-    X = TfidfVectorizer(analyzer=lambda ws: ws).fit_transform([words[i] for i in uniq])
+    X = _tfidf([words[i] for i in uniq])
     for start in range(0, len(uniq), _BLOCK):
         sims = (X[start:start + _BLOCK] @ X.T).toarray()
         for r, row in enumerate(sims):

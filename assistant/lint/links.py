@@ -26,6 +26,7 @@ import difflib
 import os
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,13 +34,51 @@ from ..problems import Problem
 from .pages import Page, read_page, walk_tokens
 from .sites import PAGE_SUFFIXES, Site, inside
 
-__all__ = ["Linker", "page_links", "includes_of"]
+__all__ = ["Linker", "LinkFacts", "link_facts", "page_links", "includes_of"]
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 #: Hugo ``{{< include "file.md" >}}`` and pymdownx snippets ``--8<-- "file.md"``.
 _INCLUDE_RE = re.compile(r"""\{\{[<%]\s*include\s+"([^"]+)"\s*[%>]\}\}|^\s*;?-{1,2}8<-{1,2}\s+["']([^"']+)["']""", re.M)
 #: A missing ``.md`` target linked from this many pages is reported as "probably mounted".
 _REPEATED_MISSING = 3
+#: Front matter keys that give a page a site-absolute URL of its own (see :meth:`Linker.aliases`).
+_URL_KEYS = ("aliases", "url")
+
+
+@dataclass
+class LinkFacts:
+    """What the link checks need of one page, small enough to send between processes.
+
+    ``path`` is the page (absolute, normalized), ``shown`` how problems name it, ``anchors`` its own
+    lower-cased anchors (:meth:`Page.anchors`), ``links`` its ``(1-based line, target)`` links
+    (:func:`page_links`), ``includes`` the files it includes as written (:func:`includes_of`),
+    ``urls`` the site-absolute URLs its front matter ``aliases``/``url`` give it (lower-cased, outer
+    slashes stripped, in order) and ``rendered_from_data`` whether it has no headings and under 30
+    words of text (a layout renders it from data, so its anchors cannot be known).
+    """
+
+    path: Path
+    shown: str
+    anchors: set[str]
+    links: list[tuple[int, str]]
+    includes: list[str]
+    urls: list[str]
+    rendered_from_data: bool
+
+
+def link_facts(page: Page) -> LinkFacts:
+    """The :class:`LinkFacts` of a page read with :func:`~assistant.lint.pages.read_page`."""
+    urls: list[str] = []
+    # Only front matter that names a URL key is parsed here (YAML costs a good part of reading a page).
+    if page.fm_kind is not None and any(k in page.fm_raw for k in _URL_KEYS):
+        fm = page.front_matter()
+        if isinstance(fm, dict):
+            aliases = fm.get("aliases") if isinstance(fm.get("aliases"), list) else [fm.get("aliases")]
+            urls = [u.strip().strip("/").lower() for u in [*aliases, fm.get("url")]
+                    if isinstance(u, str) and u.strip("/")]
+    body = sum(len(t.content.split()) for t in page.tokens if t.type == "inline")
+    return LinkFacts(page.path, page.shown, page.anchors(), page_links(page), includes_of(page), urls,
+                     not page.headings and body < 30)
 
 
 def page_links(page: Page) -> list[tuple[int, str]]:
@@ -98,11 +137,11 @@ def includes_of(page: Page) -> list[str]:
 class Linker:
     """Checks the links of pages against ``site`` (see :class:`~assistant.lint.sites.Site`).
 
-    ``pages`` maps absolute normalized paths to pages already read; target pages not in it are
-    read on demand (for their anchors) and added.
+    ``pages`` maps absolute normalized paths to the :class:`LinkFacts` of pages already read;
+    target pages not in it are read on demand (for their anchors) and added.
     """
 
-    def __init__(self, site: Site, pages: dict[Path, Page]):
+    def __init__(self, site: Site, pages: dict[Path, LinkFacts]):
         self.site = site
         self.root = site.root
         self.pages = pages
@@ -113,10 +152,10 @@ class Linker:
         self._missing_of: dict[int, Path] = {}
         self.missing: dict[Path, set[Path]] = defaultdict(set)  # missing .md target -> pages linking it
 
-    def page(self, path: Path) -> Page:
-        """The page at ``path``, read once."""
+    def page(self, path: Path) -> LinkFacts:
+        """The link facts of the page at ``path``, read once."""
         if path not in self.pages:
-            self.pages[path] = read_page(path, path.as_posix())
+            self.pages[path] = link_facts(read_page(path, path.as_posix()))
         return self.pages[path]
 
     def _include_path(self, page: Path, name: str) -> Path | None:
@@ -132,9 +171,9 @@ class Linker:
         if path in self._anchors:
             return self._anchors[path]
         page = self.page(path)
-        found = set(page.anchors())
+        found = set(page.anchors)
         if depth < 3:
-            for name in includes_of(page):
+            for name in page.includes:
                 inc = self._include_path(path, name)
                 if inc is not None and inc.suffix.lower() in PAGE_SUFFIXES and inc != path:
                     found |= self.anchors(inc, depth + 1)
@@ -146,16 +185,16 @@ class Linker:
         if self._includers is None:
             self._includers = defaultdict(list)
             for p, page in list(self.pages.items()):
-                for name in includes_of(page):
+                for name in page.includes:
                     inc = self._include_path(p, name)
                     if inc is not None:
                         self._includers[inc].append(p)
         return self._includers.get(path, [])
 
-    def check(self, page: Page) -> list[Problem]:
+    def check(self, page: LinkFacts) -> list[Problem]:
         """A problem for each link or image of ``page`` that is broken or not checked."""
         out: list[Problem] = []
-        for line, target in page_links(page):
+        for line, target in page.links:
             self._last_missing = None
             p = self._check_one(page, target)
             if p is not None:
@@ -165,7 +204,7 @@ class Linker:
                     self._missing_of[id(out[-1])] = self._last_missing
         return out
 
-    def _check_one(self, page: Page, target: str) -> tuple[str, str, str] | None:
+    def _check_one(self, page: LinkFacts, target: str) -> tuple[str, str, str] | None:
         target = target.strip()
         if not target or _SCHEME_RE.match(target) or target.startswith("//") or "{{" in unquote(target):
             return None
@@ -226,23 +265,14 @@ class Linker:
         if self._aliases is None:
             self._aliases = {}
             for path, page in list(self.pages.items()):
-                if page.fm_kind is None:
-                    continue
-                fm = page.front_matter()
-                if not isinstance(fm, dict):
-                    continue
-                urls = fm.get("aliases") if isinstance(fm.get("aliases"), list) else [fm.get("aliases")]
-                for u in [*urls, fm.get("url")]:
-                    if isinstance(u, str) and u.strip("/"):
-                        self._aliases.setdefault(u.strip().strip("/").lower(), path)
+                for url in page.urls:
+                    self._aliases.setdefault(url, path)
         return self._aliases
 
     def _rendered_from_data(self, path: Path) -> bool:
         """True for a page with no headings and almost no text of its own: a layout renders it from
         data (CLI and API reference pages), so its anchors cannot be known here."""
-        page = self.page(path)
-        body = sum(len(t.content.split()) for t in page.tokens if t.type == "inline")
-        return not page.headings and body < 30
+        return self.page(path).rendered_from_data
 
     def _is_include_file(self, path: Path) -> bool:
         try:

@@ -161,9 +161,11 @@ def _heading_text(inline: Token) -> str:
     return re.sub(r"\s+", " ", _SHORTCODE_RE.sub("", "".join(parts))).strip()
 
 
-def read_page(path: Path, shown: str) -> Page:
+def read_page(path: Path, shown: str, front_matter: dict | None = None) -> Page:
     """Read the markdown file ``path`` (named ``shown`` in problems) into a :class:`Page`.
 
+    ``front_matter``: the page's front matter mapping as the parser already read it (non-empty),
+    which :meth:`Page.front_matter` then returns instead of parsing the same block again.
     Never raises: bytes that are not UTF-8 become U+FFFD (:func:`assistant.files.read_text`) and an
     unreadable file reads as empty; the parser reports both.
     """
@@ -186,4 +188,7 @@ def read_page(path: Path, shown: str) -> Page:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
             headings.append(Heading(tok.map[0] + 1, int(tok.tag[1]), _heading_text(tokens[i + 1]), tok.markup == "-"))
-    return Page(path, shown, lines, tokens, fm_kind, fm_raw, fm_line, headings)
+    page = Page(path, shown, lines, tokens, fm_kind, fm_raw, fm_line, headings)
+    if front_matter and fm_kind is not None:
+        page._fm = front_matter
+    return page
