@@ -91,9 +91,16 @@ def _tf(doc: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     """Occurrences ``(doc, id)`` -> distinct ``(doc, id, 1 + ln count)``, sorted by doc then id."""
     if not len(ids):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    key = doc.astype(np.int64) * _STRIDE + (ids.astype(np.int64) + _SHIFT)
-    uniq, counts = np.unique(key, return_counts=True)
-    return uniq // _STRIDE, uniq % _STRIDE - _SHIFT, 1.0 + np.log(counts)
+    key = np.asarray(doc, dtype=np.int64) * _STRIDE
+    key += np.asarray(ids, dtype=np.int64)
+    key.sort()  # then each run of equal keys is one (doc, id) and its length the count
+    first = np.empty(len(key), dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=len(key))
+    text, fid = np.divmod(key[starts] + _SHIFT, _STRIDE)
+    return text, fid - _SHIFT, 1.0 + np.log(counts)
 
 
 def _top_terms(units: list[str], limit: int) -> list[str]:
