@@ -57,8 +57,8 @@ _TOKEN_RE = re.compile(
     r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
 )
 # Lower-case words one of which a text needs for _TOKEN_RE to match.
-_TOKEN_PREFIXES = ("gh", "glpat-", "xox", "sk-", "pat_", "dckr_", "k_live_", "k_test_", "aiza", "hf_", "npm_", "pypi-",
-                   "eyj", "bearer")
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xox", "sk-", "pat_", "dckr_", "k_live_",
+                   "k_test_", "aiza", "hf_", "npm_", "pypi-", "eyj", "bearer")
 # A PEM private key block; the body never contains "-----", so each BEGIN scans only to the next
 # dashes (a truncated block is redacted to the end of the text).
 _PEM_RE = re.compile(
@@ -177,7 +177,7 @@ def _detect_secrets_patterns() -> tuple[tuple[re.Pattern[str], bool, str, re.Pat
         (azure_storage_key.AzureStorageKeyDetector.denylist, False, _TOKEN, ("accountkey=",)),
         (basic_auth.BasicAuthDetector.denylist, True, _TOKEN, ("://",)),
         (discord.DiscordBotTokenDetector.denylist, False, _TOKEN, None),
-        (github_token.GitHubTokenDetector.denylist, False, _TOKEN, ("gh",)),
+        (github_token.GitHubTokenDetector.denylist, False, _TOKEN, ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
         (gitlab_token.GitLabTokenDetector.denylist, False, _TOKEN, ("gl", "gr1348941")),
         (jwt.JwtTokenDetector.denylist, False, _TOKEN, ("eyj",)),
         (mailchimp.MailchimpDetector.denylist, False, _TOKEN, ("-us",)),
@@ -189,10 +189,23 @@ def _detect_secrets_patterns() -> tuple[tuple[re.Pattern[str], bool, str, re.Pat
         (stripe.StripeDetector.denylist, False, _TOKEN, ("k_live_",)),
         (telegram_token.TelegramBotTokenDetector.denylist, False, _TOKEN, (":",)),
         (twilio.TwilioKeyDetector.denylist, False, _TOKEN, ("ac", "sk")),
-        (ip_public.IPPublicDetector.denylist, True, LABELS["ip"], (".",)),
+        (ip_public.IPPublicDetector.denylist, True, LABELS["ip"], _DIGIT_DOT_DIGIT_RE),
     ]
-    return tuple((rx, group, label, needs and _needs(needs)) for patterns, group, label, needs in plugins
-                 for rx in patterns)
+    return tuple((rx, group, label, needs if needs is None or isinstance(needs, re.Pattern) else _needs(needs))
+                 for patterns, group, label, needs in plugins for rx in patterns)
+
+
+@functools.cache
+def _rare_needs() -> tuple[frozenset[re.Pattern[str]], re.Pattern[str]]:
+    """The plugins' word checks that most tickets fail, and one regex finding a word of any of them.
+
+    A ticket with none of those words skips their checks; the others (``:``, ``ac``, ``gl``, ...)
+    are checked one by one.
+    """
+    common = (":", "://", "ac", "sk", "gl", "-us")
+    rare = {n for *_, n in _detect_secrets_patterns()
+            if n is not None and n is not _DIGIT_DOT_DIGIT_RE and not any(n.search(w) for w in common)}
+    return frozenset(rare), re.compile("|".join(f"(?:{n.pattern})" for n in sorted(rare, key=lambda n: n.pattern)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -202,6 +215,7 @@ def _needs(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _DIGIT_RE = re.compile(r"\d")
+_DIGIT_DOT_DIGIT_RE = re.compile(r"[0-9]\.[0-9]")  # in every IPv4 address
 
 
 def redact(text: str) -> str:
@@ -247,18 +261,29 @@ def redact(text: str) -> str:
         text = _URL_CREDENTIALS_RE.sub(lambda m: f"{m.group('user')}:{_TOKEN}@", text)
     if has(*_TOKEN_PREFIXES):
         text = _TOKEN_RE.sub(_TOKEN, text)  # first: detect-secrets' JWT pattern stops at the second dot
+    rare, any_rare = _rare_needs()
+    rare_found = any_rare.search(low) is not None
+    last_needs, found = None, True
     for rx, group, label, needs in _detect_secrets_patterns():
-        if needs is None or needs.search(low):
+        if needs is not last_needs:  # plugins with several patterns share one check
+            last_needs = needs
+            found = needs is None or ((rare_found or needs not in rare) and needs.search(low) is not None)
+        if found:
             text = rx.sub(_replace_group(label) if group else label, text)
     if has("pass", "pwd", "secret", "key", "token", "sig", "authorization"):
-        text = _KEYED_SECRET_RE.sub(_keyed_secret, text)
+        if "=" in text or ":" in text or "--password" in low:  # a keyed secret has one of them
+            text = _KEYED_SECRET_RE.sub(_keyed_secret, text)
         text = _PROSE_PASSWORD_RE.sub(_keyed_secret, text)
     if "-p" in text:
         text = _DASH_P_RE.sub(_login_password, text)
-    text = _HIGH_ENTROPY_RE.sub(lambda m: _TOKEN if _looks_random(m.group(0)) else m.group(0), text)
-    digits = _DIGIT_RE.search(text) is not None
+    if max(map(len, text.split()), default=0) >= 32:  # 32 key characters run without a space
+        text = _HIGH_ENTROPY_RE.sub(lambda m: _TOKEN if _looks_random(m.group(0)) else m.group(0), text)
+    # Replacements hold no digit, so the count only falls: a card needs 13 digits, a phone number 8.
+    n_digits = len(_DIGIT_RE.findall(text))
+    digits = n_digits > 0
     if digits:
-        text = _CARD_RE.sub(lambda m: LABELS["card"] if _is_card(m.group(0)) else m.group(0), text)
+        if n_digits >= 13:
+            text = _CARD_RE.sub(lambda m: LABELS["card"] if _is_card(m.group(0)) else m.group(0), text)
         if has("cvv", "cvc", "csc", "security code", "card verification"):
             text = _CVV_RE.sub(lambda m: m.group("key") + LABELS["cvv"], text)
         if has("exp", "valid"):
@@ -270,14 +295,47 @@ def redact(text: str) -> str:
             text = _BIRTH_DATE_RE.sub(lambda m: m.group("key") + LABELS["birth_date"], text)
     if "::" in text or text.count(":") >= 7:
         text = _IPV6_RE.sub(LABELS["ip"], text)
-    if "@" in text or "\uff20" in text:
-        text = _EMAIL_RE.sub(LABELS["email"], text)
-    if has("at ", "at]", "at)", "at}", "at>"):
+    if "@" in text or "\uff20" in text:  # an address is on the line of its "@"
+        ats = [i for i in (text.find("@"), text.find("\uff20")) if i >= 0]
+        span = _lines_span(text, min(ats), max(text.rfind("@"), text.rfind("\uff20")))
+        text = _sub_within(_EMAIL_RE, LABELS["email"], text, *span)
+    if has("at ", "at]", "at)", "at}", "at>") and has("[at]", "(at)", "{at}", "<at>", " dot", "\tdot"):
         text = _OBFUSCATED_EMAIL_RE.sub(LABELS["email"], text)
     if not digits:  # no address, no phone number
         return text
-    text = _ADDRESS_RE.sub(LABELS["address"], text)
-    return _PHONE_RE.sub(_phone, text)
+    first, last = _DIGIT_RE.search(text), _DIGIT_RE.search(text[::-1])
+    if first is None:  # the digits were all redacted: no address, no phone number
+        return text
+    # Only the lines holding digits can hold a street address; a phone number starts at most 2
+    # characters before a digit and ends on one (its lookahead reads 2 more).
+    first, last = first.start(), len(text) - 1 - last.start()
+    text = _sub_within(_ADDRESS_RE, LABELS["address"], text, *_lines_span(text, first, last))
+    if n_digits < 8:
+        return text
+    first, last = _DIGIT_RE.search(text), _DIGIT_RE.search(text[::-1])
+    if first is None:
+        return text
+    return _sub_within(_PHONE_RE, _phone, text, first.start() - 2, len(text) - last.start() + 2)
+
+
+def _lines_span(text: str, first: int, last: int) -> tuple[int, int]:
+    """From the start of the line holding ``text[first]`` to the end of the line holding ``text[last]``."""
+    end = text.find("\n", last)
+    return text.rfind("\n", 0, first) + 1, len(text) if end < 0 else end
+
+
+def _sub_within(rx: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str, start: int,
+                end: int) -> str:
+    """``rx.sub(repl, text)`` for a pattern none of whose matches can lie outside ``text[start:end]``.
+
+    Only that stretch is searched; lookbehinds still see the text before it (``finditer``'s ``pos``).
+    """
+    start, end = max(0, start), min(len(text), end)
+    out, done = [], 0
+    for m in rx.finditer(text, start, end):
+        out += [text[done:m.start()], repl(m) if callable(repl) else repl]
+        done = m.end()
+    return "".join(out) + text[done:] if out else text
 
 
 def _replace_group(label: str) -> Callable[[re.Match[str]], str]:

@@ -28,13 +28,16 @@ differs from :func:`assistant.files.decode` (U+FFFD) on purpose: ``Caf\\xe9`` st
 word the retriever and the gap topics can use, and the README documents it.
 
 Ticket text is redacted (:func:`assistant.redaction.redact`: emails, phone numbers, access
-tokens) the moment it is read, so nothing downstream can show personal data.
+tokens) the moment it is read, so nothing downstream can show personal data; only a caller that
+asks for ``TicketReader(redact=False)`` (coverage, which redacts in its worker processes before
+anything is kept, shown or written) gets text still to redact, and it says so in a column.
+CSV records are read by :mod:`assistant.ticket_csv` (the C :mod:`csv` reader a block at a time,
+the exact line-by-line reader for any messy stretch).
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,8 @@ from tqdm import tqdm
 from .files import shown_path
 from .problems import Problem, TicketsError
 from .redaction import redact
+from .ticket_csv import csv_records as _csv_records
+from .ticket_csv import decode_bytes as _decode
 from .ticket_inputs import COMPRESSED as _COMPRESSED
 from .ticket_inputs import check_regular_file as _check_regular_file
 from .ticket_inputs import check_text_type as _check_text_type
@@ -54,7 +59,7 @@ from .ticket_inputs import looks_binary as _looks_binary
 __all__ = [
     "TicketReader", "read_tickets", "tickets_from_frame", "choose_text_columns", "CSV_SUFFIXES",
     "PARQUET_SUFFIXES", "TEXT_COLUMN_GUESSES", "MAX_CHARS", "MAX_RECORD_BYTES", "ROW_PROBLEM_CODES",
-    "FRAME_FILE",
+    "FRAME_FILE", "redact_and_cut", "text_too_long",
 ]
 
 #: Characters of a ticket analyzed; longer tickets are cut (and reported).
@@ -87,147 +92,6 @@ ROW_PROBLEM_CODES = {
 }
 
 _COLUMNS = ["row", "ref", "text"]
-_UNCLOSED = ("unclosed-quote", "a quote opened on this line is never closed; skipped this line "
-                               "and read the lines after it as rows")
-
-
-def _decode(raw: bytes) -> tuple[str, str | None]:
-    """``(text, note)``: UTF-8, else Windows-1252 and a note naming the first byte that is not UTF-8."""
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return (raw.decode("cp1252", errors="replace"),
-                f"byte {raw[exc.start]:#04x} is not UTF-8; read as Windows-1252")
-
-
-# --- CSV records ----------------------------------------------------------------------------------
-
-
-class _RecordTooLarge(Exception):
-    pass
-
-
-class _Lines:
-    """Decoded physical lines of a binary CSV file for :mod:`csv`.
-
-    Tracks the line number, byte offsets and quote parity of the current record, cuts the
-    record off at ``limit`` bytes (raising :class:`_RecordTooLarge`), strips the BOM, turns stray
-    carriage returns into spaces and decodes lines that are not UTF-8 as Windows-1252, noting it.
-    """
-
-    def __init__(self, fh, limit: int):
-        self.fh = fh
-        self.limit = limit
-        self.line = 0
-        self.notes: dict[int, str] = {}
-        self.start_record()
-
-    def start_record(self) -> None:
-        self.record_start = self.line + 1
-        self.record_offset = self.fh.tell()
-        self.record_bytes = 0
-        self.record_quotes = 0
-        self.first_line_end: int | None = None
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        raw = self.fh.readline(self.limit + 1)
-        if not raw:
-            raise StopIteration
-        self.line += 1
-        if len(raw) > self.limit and not raw.endswith(b"\n"):
-            self.record_bytes += len(raw)
-            self.record_quotes += raw.count(b'"')
-            while raw and not raw.endswith(b"\n"):  # drain the rest of the physical line
-                raw = self.fh.readline(1 << 20)
-                self.record_quotes += raw.count(b'"')
-            if self.first_line_end is None:  # so that rewind(after_first_line=True) gets past it
-                self.first_line_end = self.fh.tell()
-            raise _RecordTooLarge
-        self.record_bytes += len(raw)
-        self.record_quotes += raw.count(b'"')
-        if self.first_line_end is None:
-            self.first_line_end = self.fh.tell()
-        if self.record_bytes > self.limit:
-            raise _RecordTooLarge
-        if self.line == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
-        text, note = _decode(raw)
-        if note:
-            self.notes[self.line] = note
-        if "\r" in text:
-            end = "\n" if text.endswith("\n") else ""
-            text = text[: len(text) - len(end)].rstrip("\r").replace("\r", " ") + end
-        return text.replace("\x00", "")
-
-    def pop_notes(self, start: int) -> list[tuple[str, str]]:
-        """``(code, message)`` of the lines from ``start`` to the current one, forgotten here."""
-        return [("not-utf8", self.notes.pop(n)) for n in range(start, self.line + 1) if n in self.notes]
-
-    def skip_record(self) -> bool:
-        """Read on until the record's quotes balance. False when the file ends first."""
-        while self.record_quotes % 2:
-            raw = self.fh.readline(1 << 20)
-            if not raw:
-                return False
-            if raw.endswith(b"\n"):
-                self.line += 1
-            self.record_quotes += raw.count(b'"')
-        return True
-
-    def rewind(self, after_first_line: bool) -> None:
-        """Go back to the current record's start (or just after its first line)."""
-        if after_first_line and self.first_line_end is not None:
-            self.fh.seek(self.first_line_end)
-            self.line = self.record_start
-        else:
-            self.fh.seek(self.record_offset)
-            self.line = self.record_start - 1
-
-
-def _csv_records(fh, limit: int, delimiter: str) -> Iterator[tuple[int, list[str] | None, list[tuple[str, str]]]]:
-    """``(first line, fields or None when skipped, [(code, message)])`` for each record of a binary CSV stream.
-
-    The messages of a record that was read (fields not None) do not yet say whether the row is
-    analyzed; those of a skipped record end in "skipped".
-    """
-    if csv.field_size_limit() < limit:
-        csv.field_size_limit(limit)  # our own limit (_RecordTooLarge) applies first
-    src = _Lines(fh, limit)
-    while True:
-        src.start_record()
-        start = src.record_start
-        try:
-            fields = next(csv.reader(src, delimiter=delimiter, strict=True))
-        except StopIteration:
-            return
-        except _RecordTooLarge:
-            if src.skip_record():
-                yield start, None, [("record-too-large", f"record is over {limit:,} bytes (lines {start}-{src.line}); "
-                                                         "skipped")]
-                continue
-            problem = _UNCLOSED
-        except csv.Error as exc:
-            if "unexpected end of data" in str(exc):
-                problem = _UNCLOSED
-            else:  # malformed quoting (e.g. `"a"b`): read the same record again the lenient way
-                src.rewind(after_first_line=False)
-                src.start_record()
-                try:
-                    fields = next(csv.reader(src, delimiter=delimiter))
-                except (StopIteration, csv.Error, _RecordTooLarge):
-                    problem = ("malformed-csv", f"malformed CSV ({exc}); skipped")
-                else:
-                    yield start, fields, [("malformed-quoting", f"malformed quoting ({exc}), read leniently"),
-                                          *src.pop_notes(start)]
-                    continue
-        else:
-            yield start, fields, src.pop_notes(start)
-            continue
-        yield start, None, [problem]
-        src.rewind(after_first_line=True)
 
 
 # --- rows -> ticket text ----------------------------------------------------------------------------
@@ -283,6 +147,11 @@ class _Rows:
         ``notes`` are ``(code, message)`` found while reading the row; each becomes a problem that
         says whether the row was still analyzed.
         """
+        text = self.joined(line, values, notes)
+        return None if text is None else self.finish(line, text)
+
+    def joined(self, line: int, values: Sequence[Any], notes: Sequence[tuple[str, str]] = ()) -> str | None:
+        """:meth:`text` before redaction and the cut to ``max_chars`` (see :meth:`finish`)."""
         notes = list(notes)
         parts = []
         for i in self.idx:
@@ -306,12 +175,29 @@ class _Rows:
                 cols = ", ".join(repr(self.names[i]) for i in self.idx)
                 self._add(line, "error", "no-text", f"no text in {cols}; skipped")
             return None
-        text = redact("\n\n".join(parts))  # redact before cutting, so no address is cut in half and kept
-        if len(text) > self.max_chars:
-            self._add(line, "warning", "text-too-long",
-                      f"text is {len(text):,} characters; only the first {self.max_chars:,} were analyzed")
-            text = text[: self.max_chars]
+        return parts[0] if len(parts) == 1 else "\n\n".join(parts)
+
+    def finish(self, line: int, text: str) -> str:
+        """``text`` redacted and cut to ``max_chars`` (a ``text-too-long`` problem when cut)."""
+        text, length = redact_and_cut(text, self.max_chars)
+        if length > self.max_chars:
+            self.problems.append(text_too_long(self.file, line, length, self.max_chars))
         return text
+
+
+def redact_and_cut(text: str, max_chars: int = MAX_CHARS) -> tuple[str, int]:
+    """``(text redacted and cut to max_chars, its length in characters before the cut)``.
+
+    Redacted before the cut, so no address is cut in half and kept.
+    """
+    text = redact(text)
+    return text[:max_chars], len(text)
+
+
+def text_too_long(file: str, line: int, length: int, max_chars: int) -> Problem:
+    """The ``text-too-long`` warning of a row whose redacted text had ``length`` characters."""
+    return Problem(file, line, "warning", "text-too-long",
+                   f"text is {length:,} characters; only the first {max_chars:,} were analyzed")
 
 
 def tickets_from_frame(frame: pd.DataFrame, text_columns: Sequence[str] | None = None, *,
@@ -359,6 +245,12 @@ class TicketReader:
         A CSV record larger than this is skipped (and reported); memory stays bounded by it.
     progress : bool or None, default None
         Show a tqdm progress bar on stderr: True always, False never, None when stderr is a terminal.
+    redact : bool, default True
+        False leaves to the caller the redaction of each text of at most ``max_chars`` characters
+        (a longer one is still redacted and cut here): chunks then have a fourth column
+        ``redacted`` (bool), and ``chunk.attrs`` holds ``file`` and ``max_chars``; finish a text
+        whose ``redacted`` is False with :func:`redact_and_cut`, and report a cut one with
+        :func:`text_too_long`. Coverage does that in its worker processes.
 
     Iterating yields DataFrames with columns ``row`` (int: the line the CSV record starts on, or
     the 1-based Parquet row), ``ref`` (str: ``name:row``) and ``text`` (str, redacted).
@@ -378,8 +270,10 @@ class TicketReader:
     """
 
     def __init__(self, path: str | Path, text_columns: Sequence[str] | None = None, *, chunksize: int = 1000,
-                 max_chars: int = MAX_CHARS, max_record_bytes: int = MAX_RECORD_BYTES, progress: bool | None = None):
+                 max_chars: int = MAX_CHARS, max_record_bytes: int = MAX_RECORD_BYTES, progress: bool | None = None,
+                 redact: bool = True):
         self.path = Path(path)
+        self.redact = redact
         if chunksize < 1:
             raise ValueError(f"chunksize must be at least 1, got {chunksize}")
         self.chunksize = chunksize
@@ -443,14 +337,27 @@ class TicketReader:
             rows = _Rows(self.file, self.columns, self._idx, self.max_chars)
             source = self._csv_rows(rows)
         self.bad_rows = rows.problems
-        buf: list[tuple[int, str, str]] = []
+        name, limit = self.path.name, self.max_chars
+        columns = [*_COLUMNS, "redacted"] if not self.redact else _COLUMNS
+        buf: list[tuple] = []
         for row, text in source:
-            buf.append((row, f"{self.path.name}:{row}", text))
+            if self.redact:
+                buf.append((row, f"{name}:{row}", rows.finish(row, text)))
+            elif len(text) > limit:
+                buf.append((row, f"{name}:{row}", rows.finish(row, text), True))
+            else:
+                buf.append((row, f"{name}:{row}", text, False))
             if len(buf) >= self.chunksize:
-                yield pd.DataFrame(buf, columns=_COLUMNS)
+                yield self._frame(buf, columns)
                 buf = []
         if buf:
-            yield pd.DataFrame(buf, columns=_COLUMNS)
+            yield self._frame(buf, columns)
+
+    def _frame(self, buf: list[tuple], columns: list[str]) -> pd.DataFrame:
+        frame = pd.DataFrame(buf, columns=columns)
+        if not self.redact:
+            frame.attrs.update(file=self.file, max_chars=self.max_chars)
+        return frame
 
     def _bar(self, total: int, unit: str) -> tqdm:
         disable = None if self.progress is None else not self.progress
@@ -462,10 +369,15 @@ class TicketReader:
         with open(self.path, "rb") as fh, self._bar(size, "B") as bar:
             records = _csv_records(fh, self.max_record_bytes, self.delimiter)
             next(records, None)  # the header
-            width = len(self.columns)
+            width, idx = len(self.columns), self._idx
             for n, (start, fields, notes) in enumerate(records):
                 if n % 256 == 0:
                     bar.update(fh.tell() - bar.n)
+                if len(fields or ()) == width and not notes:  # the usual row: what rows.joined gives it, faster
+                    parts = [v for v in (fields[i].strip() for i in idx) if v]  # CSV fields hold no NUL
+                    if parts:
+                        yield start, parts[0] if len(parts) == 1 else "\n\n".join(parts)
+                        continue
                 if fields is None:
                     rows.problems += [Problem(self.file, start, "error", code, message) for code, message in notes]
                 elif not fields:
@@ -473,7 +385,7 @@ class TicketReader:
                 else:
                     if len(fields) != width:
                         notes.append(("field-count", f"has {len(fields)} fields, the header has {width}"))
-                    text = rows.text(start, fields, notes)
+                    text = rows.joined(start, fields, notes)
                     if text is not None:
                         yield start, text
             bar.update(size - bar.n)
@@ -486,7 +398,7 @@ class TicketReader:
                 cols = [batch.column(batch.schema.get_field_index(n)).to_pylist() for n in names]
                 for values in zip(*cols):
                     row += 1
-                    text = rows.text(row, values)
+                    text = rows.joined(row, values)
                     if text is not None:
                         yield row, text
                 bar.update(batch.num_rows)

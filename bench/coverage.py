@@ -8,7 +8,8 @@ process, in the same run:
   reading, redaction, cleaning, scoring, writing every result, gap clustering, the report);
 * **baseline**: a plain scikit-learn pass: pandas reads the CSV in chunks, a ``TfidfVectorizer``
   fitted on the entries' questions and answers vectorizes each chunk, a sparse dot with the entries
-  and an argmax give each ticket's best entry (no redaction, no cleaning, no report).
+  and an argmax give each ticket's best entry, written to a Parquet file per chunk like ``--out``
+  (no redaction, no cleaning, no report; one process, where ours has ``--jobs`` of them).
 
 Peak memory is the largest sum of PSS (resident memory, pages shared between the worker
 processes counted once) over the process and its children, sampled every 0.1 s with psutil. It prints tickets per second, peak MB, ours/baseline ratios, and the growth of time and
@@ -70,10 +71,12 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str, float]:
     return seconds, peak / 2**20, out, sum(cpu.values())
 
 
-def baseline(path: str) -> None:
-    """The plain scikit-learn pass (run in its own process by the benchmark)."""
+def baseline(path: str, out: str) -> None:
+    """The plain scikit-learn pass (run in its own process by the benchmark); per-ticket results go to ``out``."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from assistant import KnowledgeBase
@@ -84,14 +87,21 @@ def baseline(path: str) -> None:
     entries = vec.transform(docs)
     n = covered = 0
     hits = np.zeros(len(docs), dtype=np.int64)
+    writer = None
     for chunk in pd.read_csv(path, chunksize=50_000, usecols=["subject", "body"], dtype=str):
         texts = (chunk["subject"].fillna("") + "\n\n" + chunk["body"].fillna("")).tolist()
         scores = (vec.transform(texts) @ entries.T).toarray()
         best = scores.argmax(axis=1)
         ok = scores.max(axis=1) >= 0.19
         hits += np.bincount(best[ok], minlength=len(docs))
+        table = pa.table({"row": np.arange(n, n + len(texts)), "best": best, "score": scores.max(axis=1),
+                          "covered": ok})
+        writer = writer or pq.ParquetWriter(out, table.schema)
+        writer.write_table(table)
         n += len(texts)
         covered += int(ok.sum())
+    if writer is not None:
+        writer.close()
     print(f"{n} {covered}")
 
 
@@ -123,10 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dask", type=int, default=0, metavar="N",
                         help="also run --engine dask (a local cluster, one worker per core) on N tickets split "
                              "into 4 Parquet files, and print CPU seconds per million tickets (what a cluster costs)")
-    parser.add_argument("--baseline", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", nargs=2, metavar=("FILE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline:
-        baseline(args.baseline)
+        baseline(*args.baseline)
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     gen = _generator()
@@ -139,13 +149,19 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             gen.write_many(path, n)
         out = args.workdir / f"results-{n}.parquet"
-        t_ours, m_ours, text, _ = run_measured([exe, "coverage", str(path), "--jobs", str(args.jobs), "--out", str(out)])
+        t_ours, m_ours, text, cpu_ours = run_measured([exe, "coverage", str(path), "--jobs", str(args.jobs),
+                                                       "--out", str(out)])
         headline = text.splitlines()[0]
-        t_base, m_base, _, _ = run_measured([sys.executable, __file__, "--baseline", str(path)])
+        t_base, m_base, _, cpu_base = run_measured([sys.executable, __file__, "--baseline", str(path),
+                                                    str(args.workdir / f"baseline-{n}.parquet")])
         rows.append((n, t_ours, m_ours, t_base, m_base))
         print(f"{n:>9,} | {t_ours:8.1f} {n / t_ours:9.0f} {m_ours:8.0f} | {t_base:9.1f} {n / t_base:9.0f} "
               f"{m_base:8.0f} | {t_ours / t_base:14.2f} {m_ours / m_base:13.2f}", flush=True)
         print(f"          {headline}", flush=True)
+        # On a shared machine wall time depends on the others' load; CPU time much less.
+        print(f"          CPU seconds (lower bound): ours {cpu_ours:.1f} ({n / max(cpu_ours, 1e-9):,.0f} tickets per "
+              f"CPU-second), baseline {cpu_base:.1f} ({n / max(cpu_base, 1e-9):,.0f}); ours/base "
+              f"{cpu_ours / max(cpu_base, 1e-9):.2f}", flush=True)
     if len(rows) > 1:
         print("\ngrowth from one size to the next (ours; baseline)")
         for (n0, t0, m0, b0, bm0), (n1, t1, m1, b1, bm1) in zip(rows, rows[1:]):

@@ -233,23 +233,21 @@ def test_json_bad_rows_are_row_and_reason(tmp_path, retriever):
 
 
 def test_each_ticket_is_cleaned_once_and_the_retriever_searches_the_cleaned_text(retriever, monkeypatch):
-    import assistant.coverage.analysis as analysis
-
     cleaned, searched = [], []
     import assistant.coverage.stream as stream
 
-    real_clean, real_search = stream.clean_ticket, retriever.scores
+    real_clean, real_search = stream.clean_ticket, retriever.top_scores
 
     def clean(text):
         cleaned.append(text)
         return real_clean(text)
 
-    def search(query):
-        searched.append(query)
-        return real_search(query)
+    def search(queries, k=2):  # the whole chunk at once
+        searched.extend(queries)
+        return real_search(queries, k)
 
     monkeypatch.setattr(stream, "clean_ticket", clean)
-    monkeypatch.setattr(retriever, "scores", search)
+    monkeypatch.setattr(retriever, "top_scores", search)
     ticket = "Hi team,\n\nHow do service accounts work with SSO?\n\nThanks,\nAna\n> quoted earlier mail"
     r = analyze_coverage([ticket, "Bananas are yellow"], retriever)
     assert cleaned == [ticket, "Bananas are yellow"]

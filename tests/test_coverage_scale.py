@@ -131,6 +131,28 @@ def test_cli_out_jobs_and_sample_size(tickets_csv, tmp_path, capsys):
     assert data["clustered"] == data["tickets"] - data["covered"]  # 240 tickets: all kept
 
 
+def test_redacting_in_the_workers_reports_and_cuts_rows_as_reading_does(tmp_path, retriever):
+    # Files are redacted where tickets are scored (TicketReader(redact=False)); the results, cut texts and
+    # problems must be those of reading them redacted, in the same order, whatever the jobs.
+    from assistant.ticket_files import read_tickets
+
+    grows = "cvv 123 " * 30  # 240 characters that redaction makes 300 ("cvv [cvv] ")
+    data = ("id,subject,body\n1,SSO,How do I enforce SSO? Mail ana@acme.example\n"
+            f"2,Card,{grows}\n3,Log,{'x' * 400}\n").encode() + b"4,Caf\xe9,How do I pay?\n5,,\n"
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(data)
+    expected, problems = read_tickets(path, max_chars=250)
+    assert [(p.line, p.code) for p in problems] == [(3, "text-too-long"), (4, "text-too-long"), (5, "not-utf8"),
+                                                    (6, "no-text")]
+    for jobs in (1, 2):
+        report = analyze_coverage(path, retriever, progress=False, jobs=jobs, chunksize=2, max_chars=250)
+        assert report.bad_rows == problems
+        assert report.tickets["ref"].tolist() == expected["ref"].tolist() == [f"tickets.csv:{n}" for n in range(2, 6)]
+        assert "ana@" not in report.tickets["text"][0] and "[email]" in report.tickets["text"][0]
+        assert report.tickets["text"][1].startswith("Card\n\ncvv [cvv] ") and "123" not in report.tickets["text"][1]
+    assert [len(t) for t in expected["text"]][1:3] == [250, 250]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--margin", "nan"], "--margin must be a finite number, 0 or more, got nan"),
     (["--margin", "inf"], "--margin must be a finite number, 0 or more, got inf"),

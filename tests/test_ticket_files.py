@@ -219,6 +219,64 @@ def test_personal_data_is_redacted_as_it_is_read(tmp_path):
     assert not re.search(r"jane|0199|dckr_pat", text)
 
 
+MESSY = [  # one record of each kind the tests above read, plus clean ones, CRLF and quoted line breaks
+    b'1,Hello,"line one\nline two\n\nline four"\n', b'2,CR inside,"token\rinstead"\r\r\n', b"3,CRLF,normal\r\n",
+    b'4,bare,"a\r\nb"\r\n', b"\n", b"5,,\n", b",,\n", b"6,Caf\xe9,na\xefve\n", b'7,"Sub"ject,body text\n',
+    b'8,Log,"' + b"line of a pasted log\n" * 200 + b'"\n', b"9,Dump," + b"y" * 9000 + b"\n",
+    b'10,"Quoted ""word""",x\n',
+    b"11,Extra,body,surprise\n", b"12,Short\n", b"13,nul\x00byte,x\n", b'14,Broken,"never closed\n',
+    b"15,ok,fine\n", b"16,last,no line break",
+]
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 300, 4096, 1 << 20])
+def test_the_fast_block_reader_reads_every_record_as_the_exact_reader_does(tmp_path, block):
+    from assistant.ticket_csv import csv_records
+
+    clean = b"".join(b'%d,Subject %d,"Body\nof %d, ""quoted"""\n' % (i, i, i) for i in range(30))
+    for data in (b"\xef\xbb\xbf" + HEADER + clean + b"".join(MESSY) + clean,
+                 HEADER + clean + b"".join(MESSY[:-3]), HEADER + clean.replace(b"\n", b"\r\n")):
+        path = write(tmp_path, data)
+        with open(path, "rb") as fh:
+            exact = list(csv_records(fh, 2000, ",", block_bytes=0))
+        with open(path, "rb") as fh:
+            fast = list(csv_records(fh, 2000, ",", block_bytes=block))
+            assert fh.read() == b""
+        assert fast == exact and len(exact) > 30
+
+
+@pytest.mark.parametrize("text, redacted", [  # each kind at the very start or end of a ticket, on any line
+    ("+1 (415) 555-0199 call me\nthanks", "[phone] call me\nthanks"),
+    ("Mail\nana@acme.example", "Mail\n[email]"),
+    ("x\uff20acme.example and b@c.example\nbye", "[email] and [email]\nbye"),
+    ("line one\n12 Main Street\ncall 030 1234 5678", "line one\n[address]\ncall [phone]"),
+    ("v 4.28.0 at Hauptstra\u00dfe 5", "v 4.28.0 at [address]"),
+    ("a+14155550199", "a+[phone]"),
+    ("card 4111111111111111", "card [card]"),
+])
+def test_redaction_of_tickets_finds_data_on_any_line(tmp_path, text, redacted):
+    frame = pd.DataFrame({"text": [text]})
+    assert tickets_from_frame(frame)[0]["text"].tolist() == [redacted]
+
+
+def test_redact_false_leaves_short_texts_to_the_caller_and_says_which(tmp_path):
+    from assistant.ticket_files import redact_and_cut, text_too_long
+
+    data = HEADER + b"1,Mail,ana@acme.example\n2,Log," + b"x" * 60 + b" bo@acme.example\n"
+    path = write(tmp_path, data)
+    reader = TicketReader(path, redact=False, max_chars=50)
+    (chunk,) = list(reader)
+    assert list(chunk.columns) == ["row", "ref", "text", "redacted"]
+    assert chunk.attrs == {"file": str(path), "max_chars": 50}
+    assert chunk["text"][0] == "Mail\n\nana@acme.example" and not chunk["redacted"][0]  # still to redact
+    assert chunk["redacted"][1] and len(chunk["text"][1]) == 50  # over max_chars: redacted and cut here
+    assert [p.code for p in reader.bad_rows] == ["text-too-long"]
+    assert redact_and_cut(chunk["text"][0], 50) == ("Mail\n\n[email]", 13)
+    assert text_too_long("f.csv", 3, 60, 50).message == "text is 60 characters; only the first 50 were analyzed"
+    expected, _ = read_tickets(path, max_chars=50)
+    assert expected["text"][1] == chunk["text"][1]
+
+
 # --- DataFrames in memory ---------------------------------------------------------------------------
 
 

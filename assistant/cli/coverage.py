@@ -54,7 +54,7 @@ def add_coverage(sub: argparse._SubParsersAction) -> None:
                         "best_id, best_question, score, confidence, second_id, second_score, margin, covered, "
                         "ambiguous)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="processes that score tickets (default 1; the local engine)")
+                   help="processes that redact, clean and score tickets (default 1; the local engine)")
     p.add_argument("--sample-size", type=int, default=20_000, metavar="N",
                    help="uncovered tickets kept for the gap clustering (default 20000)")
     p.add_argument("--engine", choices=["local", "dask"], default="local",

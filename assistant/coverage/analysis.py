@@ -72,9 +72,15 @@ def entries_frame(retriever: TfidfRetriever) -> pd.DataFrame:
 class ResultsWriter:
     """Write judged per-ticket results to a Parquet file as they come (:data:`OUT_COLUMNS`).
 
+    Rows wait in memory until :attr:`ROW_GROUP` have come, then go to the file as one row group
+    (the rest when the writer closes).
+
     ``with ResultsWriter(path) as w: w.write(frame)``; raises :class:`TicketsError` naming the
     path when it cannot be written.
     """
+
+    #: Rows per Parquet row group (fewer, larger groups read and write faster than one per chunk).
+    ROW_GROUP = 20_000
 
     def __init__(self, path: str | Path):
         import pyarrow as pa
@@ -86,6 +92,8 @@ class ResultsWriter:
                                  ("second_score", pa.float64()), ("margin", pa.float64()), ("covered", pa.bool_()),
                                  ("ambiguous", pa.bool_())])
         self._writer = None
+        self._pending: list = []
+        self._rows = 0
 
     def __enter__(self) -> ResultsWriter:
         import pyarrow.parquet as pq
@@ -97,26 +105,45 @@ class ResultsWriter:
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
+        """Append ``frame`` (:data:`OUT_COLUMNS`); rows are written in groups of about :attr:`ROW_GROUP` rows."""
         import pyarrow as pa
 
-        table = pa.Table.from_pandas(frame[OUT_COLUMNS], schema=self.schema, preserve_index=False)
-        self._writer.write_table(table)
+        self._pending.append(pa.Table.from_pandas(frame[OUT_COLUMNS], schema=self.schema, preserve_index=False))
+        self._rows += len(frame)
+        if self._rows >= self.ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending))
+        self._pending, self._rows = [], 0
 
     def __exit__(self, *exc: Any) -> None:
         if self._writer is not None:
+            self._flush()
             self._writer.close()
 
 
 def _ticket_chunks(tickets: TicketSource, problems: list[Problem], text_columns: Sequence[str] | None,
-                   chunksize: int, progress: bool | None, reader_options: dict[str, Any]) -> Iterator[pd.DataFrame]:
-    """Chunks of DataFrame[row, ref, text] of any :data:`TicketSource`; its problems are added to ``problems``."""
+                   chunksize: int, progress: bool | None, reader_options: dict[str, Any], *, redact: bool = True,
+                   files: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Chunks of DataFrame[row, ref, text] of any :data:`TicketSource`; its problems are added to ``problems``.
+
+    ``redact=False`` reads files with ``TicketReader(redact=False)`` (see :func:`.stream.scored_chunks`);
+    ``files`` receives each file's name as its problems name it, in reading order.
+    """
     if isinstance(tickets, (str, Path)):
         path = Path(tickets)
         if path.is_dir():
             yield questions_as_tickets(path)
             return
         for one in ticket_paths(tickets):
-            reader = TicketReader(one, text_columns, chunksize=chunksize, progress=progress, **reader_options)
+            reader = TicketReader(one, text_columns, chunksize=chunksize, progress=progress, redact=redact,
+                                  **reader_options)
+            if files is not None:
+                files.append(reader.file)
             yield from reader
             problems += reader.bad_rows
         return
@@ -133,7 +160,7 @@ def _ticket_chunks(tickets: TicketSource, problems: list[Problem], text_columns:
 def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = None, *,
                      kb: KnowledgeBase | str | Path | None = None, text_columns: Sequence[str] | None = None,
                      min_confidence: float = DEFAULT_MIN_CONFIDENCE, margin: float | None = None,
-                     chunksize: int = 1000, progress: bool | None = None, gap_options: dict[str, Any] | None = None,
+                     chunksize: int = 5000, progress: bool | None = None, gap_options: dict[str, Any] | None = None,
                      out: str | Path | None = None, jobs: int = 1, sample_size: int = DEFAULT_SAMPLE_SIZE,
                      keep_tickets: int = DEFAULT_KEEP_TICKETS, **reader_options: Any) -> CoverageReport:
     """Search every ticket and report coverage, gaps, hits per entry and overlapping entries.
@@ -163,14 +190,16 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
         Score difference within which the top two entries make a covered ticket ambiguous.
         Default: the retriever's ``min_margin`` when it has a positive one, else :data:`DEFAULT_MARGIN`.
     chunksize, progress, **reader_options
-        Passed to :class:`~assistant.ticket_files.TicketReader` (``max_chars``,
+        Tickets per chunk (default 5,000: one task of a process) and the rest passed to
+        :class:`~assistant.ticket_files.TicketReader` (``max_chars``,
         ``max_record_bytes``); ``max_chars`` also applies to a DataFrame or plain texts.
     gap_options : dict, optional
         Keyword arguments of :func:`~assistant.coverage.gaps.find_gaps` (``distance``, ``min_size``, ...).
     out : path, optional
         Write each analyzed ticket's result to this Parquet file (:data:`OUT_COLUMNS`), in order.
     jobs : int, default 1
-        Processes that score tickets (each gets the fitted retriever once).
+        Processes that redact, clean and score tickets (each gets the fitted retriever once); the
+        main process reads the files and counts. Nothing is kept, shown or written unredacted.
     sample_size : int, default 20,000
         Uncovered tickets kept for the gap clustering (the same ones whatever the engine or chunking).
     keep_tickets : int, default 100,000
@@ -196,11 +225,18 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
     tally = CoverageTally(entries["id"].tolist(), min_confidence, margin, sample_size=sample_size,
                           keep_tickets=keep_tickets)
     problems: list[Problem] = []
-    chunks = _ticket_chunks(tickets, problems, text_columns, chunksize, progress, reader_options)
+    late: list[Problem] = []  # text-too-long of rows redacted where they were scored
+    files: list[str] = []
+    chunks = _ticket_chunks(tickets, problems, text_columns, chunksize, progress, reader_options, redact=False,
+                            files=files)
     with (ResultsWriter(out) if out is not None else _NoWriter()) as writer:
-        for results in scored_chunks(retriever, chunks, jobs):
+        for results, cut in scored_chunks(retriever, chunks, jobs):
             judged = tally.add(results)
             writer.write(judged)
+            late += cut
+    if late:  # each file's problems by row, a row's text-too-long last: the order of reading
+        rank = {f: i for i, f in enumerate(files)}
+        problems = sorted([*problems, *late], key=lambda p: (rank.get(p.file, len(rank)), p.line))
     return CoverageReport.from_tally(tally, entries, problems, gap_options=gap_options)
 
 

@@ -142,7 +142,7 @@ def _gap_changes(report: CoverageReport, changed_refs: set[str]) -> list[dict[st
 
 def compare_coverage(tickets: TicketSource, old_retriever: Any, new_retriever: Any, *,
                      text_columns: Sequence[str] | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                     margin: float = DEFAULT_MARGIN, chunksize: int = 1000, progress: bool | None = None,
+                     margin: float = DEFAULT_MARGIN, chunksize: int = 5000, progress: bool | None = None,
                      sample_size: int = DEFAULT_SAMPLE_SIZE, gap_options: dict[str, Any] | None = None,
                      **reader_options: Any) -> CoverageComparison:
     """Replay ``tickets`` against ``old_retriever`` and ``new_retriever`` (both fitted).

@@ -82,7 +82,7 @@ def _tally_file(file: str, retriever: Any, text_columns: Sequence[str] | None, m
 def analyze_coverage_dask(tickets: str, retriever: Any, *, scheduler: str | None = None,
                           text_columns: Sequence[str] | None = None,
                           min_confidence: float = DEFAULT_MIN_CONFIDENCE, margin: float = DEFAULT_MARGIN,
-                          sample_size: int = DEFAULT_SAMPLE_SIZE, chunksize: int = 1000,
+                          sample_size: int = DEFAULT_SAMPLE_SIZE, chunksize: int = 5000,
                           gap_options: dict[str, Any] | None = None, client: Any = None,
                           **reader_options: Any) -> CoverageReport:
     """The coverage report of ``tickets`` computed on a Dask cluster (see the module docstring).

@@ -168,13 +168,17 @@ def find_gaps(texts: Sequence[str], *, distance: float = 0.8, min_size: int = 2,
         top = [str(terms[i]) for i in np.argsort(-weights, kind="stable")[:5] if weights[i] > 0]
         examples: list[str] = []
         chosen: list[int] = []
-        for i in members[np.argsort(-sims[members, k], kind="stable")]:
-            if chosen and (X[chosen] @ X[i].T).toarray().max() > 0.8:
+        ranked = members[np.argsort(-sims[members, k], kind="stable")]
+        closest = np.full(len(ranked), -np.inf)  # each ticket's similarity to the nearest example chosen
+        for pos, i in enumerate(ranked):
+            if closest[pos] > 0.8:
                 continue  # nearly the same words as an example already shown
             ex = one_line(texts[i], 200)
             if ex and ex not in examples:
                 examples.append(ex)
                 chosen.append(i)
+                rest = ranked[pos + 1:]
+                closest[pos + 1:] = np.maximum(closest[pos + 1:], (X[rest] @ X[i].T).toarray().ravel())
             if len(examples) >= max_examples:
                 break
         if not examples:

@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..problems import Problem
+from ..ticket_files import redact_and_cut, text_too_long
 from ..tickets import clean_ticket
 from .report import TICKET_COLUMNS
 
-__all__ = ["CoverageTally", "score_texts", "scored_chunks", "ticket_key", "RESULT_COLUMNS",
+__all__ = ["CoverageTally", "score_texts", "finish_and_score", "scored_chunks", "ticket_key", "RESULT_COLUMNS",
            "DEFAULT_SAMPLE_SIZE", "DEFAULT_KEEP_TICKETS", "HIST_BINS"]
 
 #: Columns of :func:`score_texts` and of ``coverage --out`` (plus ``covered`` and ``ambiguous``).
@@ -53,30 +55,43 @@ def score_texts(retriever: Any, rows: Sequence[int], refs: Sequence[str], texts:
 
     ``text`` is the cleaned ticket (:func:`assistant.tickets.clean_ticket`, first 1,000
     characters); ``best_id``/``second_id`` are the top two entries by the retriever's score
-    (``retriever.scores``: cosine, ties in knowledge-base order, as ``search`` ranks them),
-    ``confidence`` is ``retriever.confidence(score)`` and ``margin`` the best minus the second score.
+    (``retriever.top_scores`` over the whole chunk at once: cosine, ties in knowledge-base order,
+    as ``search`` ranks them), ``confidence`` is ``retriever.confidence(score)`` and ``margin``
+    the best minus the second score (NaN, like ``second_score``, when there is one entry).
     """
     entries = retriever.entries_
-    ids = [e.id for e in entries]
-    questions = [e.question for e in entries]
-    n = len(texts)
-    out_text, best, second = [], np.zeros(n, dtype=np.intp), np.full(n, -1, dtype=np.intp)
-    s1, s2 = np.zeros(n), np.full(n, np.nan)
-    for k, text in enumerate(texts):
-        query = clean_ticket(text)
-        out_text.append(query[:KEEP_CHARS])
-        scores = retriever.scores(query) if query.strip() else np.zeros(len(entries))
-        order = np.argsort(-scores, kind="stable")[:2]
-        best[k], s1[k] = order[0], scores[order[0]]
-        if len(order) > 1:
-            second[k], s2[k] = order[1], scores[order[1]]
-    conf = np.array([retriever.confidence(float(s)) for s in s1])
+    ids = np.array([e.id for e in entries] + [None], dtype=object)  # index -1 (no second entry) -> None
+    questions = np.array([e.question for e in entries], dtype=object)
+    queries = [clean_ticket(text) for text in texts]
+    index, score = retriever.top_scores(queries, k=2)
+    best, s1 = index[:, 0], score[:, 0]
+    second, s2 = index[:, 1], score[:, 1]
+    confidence = retriever.confidence
     return pd.DataFrame({
-        "row": np.asarray(rows, dtype=np.int64), "ref": list(map(str, refs)), "text": out_text,
-        "best_id": [ids[i] for i in best], "best_question": [questions[i] for i in best],
-        "score": s1, "confidence": conf,
-        "second_id": [ids[i] if i >= 0 else None for i in second], "second_score": s2, "margin": s1 - s2,
+        "row": np.asarray(rows, dtype=np.int64), "ref": list(map(str, refs)),
+        "text": [q[:KEEP_CHARS] for q in queries],
+        "best_id": ids[best], "best_question": questions[best], "score": s1,
+        "confidence": np.array([confidence(float(s)) for s in s1], dtype=float),
+        "second_id": ids[second], "second_score": s2, "margin": s1 - s2,
     }, columns=RESULT_COLUMNS)
+
+
+def finish_and_score(retriever: Any, rows: Sequence[int], refs: Sequence[str], texts: Sequence[str],
+                     redacted: Sequence[bool], max_chars: int) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """:func:`score_texts` of texts read with ``TicketReader(redact=False)``, redacted here first.
+
+    Each text whose ``redacted`` is False is redacted and cut to ``max_chars``
+    (:func:`assistant.ticket_files.redact_and_cut`). Returns the results and ``(row, length)`` of
+    every text that was cut (for its ``text-too-long`` problem).
+    """
+    done, cut = [], []
+    for row, text, ok in zip(rows, texts, redacted):
+        if not ok:
+            text, length = redact_and_cut(text, max_chars)
+            if length > max_chars:
+                cut.append((int(row), length))
+        done.append(text)
+    return score_texts(retriever, rows, refs, done), cut
 
 
 _WORKER: dict[str, Any] = {}
@@ -86,19 +101,41 @@ def _init_worker(retriever: Any) -> None:
     _WORKER["retriever"] = retriever
 
 
-def _score_in_worker(args: tuple[list, list, list]) -> pd.DataFrame:
-    return score_texts(_WORKER["retriever"], *args)
+def _score_chunk(retriever: Any, args: tuple) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    rows, refs, texts, redacted, max_chars = args
+    if redacted is None:
+        return score_texts(retriever, rows, refs, texts), []
+    return finish_and_score(retriever, rows, refs, texts, redacted, max_chars)
 
 
-def scored_chunks(retriever: Any, chunks: Iterable[pd.DataFrame], jobs: int = 1) -> Iterator[pd.DataFrame]:
-    """:func:`score_texts` of each chunk (DataFrame[row, ref, text]), in order.
+def _score_in_worker(args: tuple) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    return _score_chunk(_WORKER["retriever"], args)
 
-    ``jobs > 1`` scores in that many processes (the retriever is sent to each once, at start); at
-    most ``2 * jobs`` chunks are in flight, so memory stays bounded.
+
+def _chunk_args(chunk: pd.DataFrame) -> tuple:
+    raw = "redacted" in chunk.columns
+    return (chunk["row"].tolist(), chunk["ref"].tolist(), chunk["text"].tolist(),
+            chunk["redacted"].tolist() if raw else None, chunk.attrs.get("max_chars", 0))
+
+
+def _late(attrs: dict, cut: list[tuple[int, int]]) -> list[Problem]:
+    return [text_too_long(attrs["file"], row, length, attrs["max_chars"]) for row, length in cut]
+
+
+def scored_chunks(retriever: Any, chunks: Iterable[pd.DataFrame],
+                  jobs: int = 1) -> Iterator[tuple[pd.DataFrame, list[Problem]]]:
+    """``(results, problems)`` of each chunk (DataFrame[row, ref, text]), in order.
+
+    ``results`` is :func:`score_texts` of the chunk. A chunk of ``TicketReader(redact=False)``
+    (with the column ``redacted``) is redacted by :func:`finish_and_score` where it is scored, and
+    ``problems`` are the ``text-too-long`` warnings of its rows that were cut (else empty).
+    ``jobs > 1`` cleans, redacts and scores in that many processes (the retriever is sent to
+    each once, at start); at most ``2 * jobs`` chunks are in flight, so memory stays bounded.
     """
     if jobs <= 1:
         for chunk in chunks:
-            yield score_texts(retriever, chunk["row"].tolist(), chunk["ref"].tolist(), chunk["text"].tolist())
+            results, cut = _score_chunk(retriever, _chunk_args(chunk))
+            yield results, _late(chunk.attrs, cut)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -108,12 +145,16 @@ def scored_chunks(retriever: Any, chunks: Iterable[pd.DataFrame], jobs: int = 1)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(retriever,)) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_score_in_worker, (chunk["row"].tolist(), chunk["ref"].tolist(),
-                                                          chunk["text"].tolist())))
+            pending.append((chunk.attrs, pool.submit(_score_in_worker, _chunk_args(chunk))))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
+                yield _result(*pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield _result(*pending.popleft())
+
+
+def _result(attrs: dict, future: Any) -> tuple[pd.DataFrame, list[Problem]]:
+    results, cut = future.result()
+    return results, _late(attrs, cut)
 
 
 class CoverageTally:
@@ -149,14 +190,18 @@ class CoverageTally:
         self.pairs: Counter[tuple[str, str]] = Counter()
         self.hist_covered = np.zeros(HIST_BINS, dtype=np.int64)
         self.hist_uncovered = np.zeros(HIST_BINS, dtype=np.int64)
-        self.sample = pd.DataFrame(columns=[*RESULT_COLUMNS, "key"])
+        self._sample = pd.DataFrame(columns=[*RESULT_COLUMNS, "key"])
+        self._pending: list[pd.DataFrame] = []  # uncovered tickets not yet cut down to the sample
+        self._pending_rows = 0
         self.full: list[pd.DataFrame] | None = [] if keep_tickets > 0 else None
 
     def judge(self, results: pd.DataFrame) -> pd.DataFrame:
         """``results`` with the columns ``covered`` and ``ambiguous`` added (a copy)."""
-        t = results.copy()
-        t["covered"] = t["confidence"].to_numpy(dtype=float) >= self.min_confidence
-        t["ambiguous"] = t["covered"] & t["second_id"].notna() & (t["margin"] <= self.margin)
+        covered = results["confidence"].to_numpy(dtype=float) >= self.min_confidence
+        ambiguous = covered & results["second_id"].notna().to_numpy() & (results["margin"].to_numpy() <= self.margin)
+        t = results.copy(deep=False)  # new columns only: the results' data is shared, not changed
+        t["covered"] = covered
+        t["ambiguous"] = ambiguous
         return t
 
     def add(self, results: pd.DataFrame) -> pd.DataFrame:
@@ -164,16 +209,19 @@ class CoverageTally:
         t = self.judge(results)
         cov = t["covered"].to_numpy(dtype=bool)
         amb = t["ambiguous"].to_numpy(dtype=bool)
+        best = t["best_id"].to_numpy(dtype=object)
         self.tickets += len(t)
         self.covered += int(cov.sum())
         self.ambiguous += int(amb.sum())
-        self.hits.update(t.loc[cov, "best_id"].tolist())
-        self.pairs.update(tuple(sorted((a, b))) for a, b in zip(t.loc[amb, "best_id"], t.loc[amb, "second_id"]))
+        self.hits.update(best[cov].tolist())
+        if amb.any():
+            second = t["second_id"].to_numpy(dtype=object)[amb]
+            self.pairs.update(tuple(sorted((a, b))) for a, b in zip(best[amb].tolist(), second.tolist()))
         bins = np.minimum((t["confidence"].to_numpy(dtype=float) * HIST_BINS).astype(int), HIST_BINS - 1)
         self.hist_covered += np.bincount(bins[cov], minlength=HIST_BINS)
         self.hist_uncovered += np.bincount(bins[~cov], minlength=HIST_BINS)
-        unc = t.loc[~cov, RESULT_COLUMNS].copy()
-        if len(unc) and self.sample_size > 0:
+        if self.sample_size > 0 and not cov.all():
+            unc = results.take(np.flatnonzero(~cov))[RESULT_COLUMNS].reset_index(drop=True)
             unc["key"] = ticket_key(unc["ref"].tolist())
             self._keep_sample(unc)
         if self.full is not None:
@@ -183,12 +231,28 @@ class CoverageTally:
                 self.full = None
         return t
 
+    @property
+    def sample(self) -> pd.DataFrame:
+        """The uncovered-ticket sample: at most ``sample_size`` rows (:data:`RESULT_COLUMNS` and ``key``), any order."""
+        self._cut_sample()
+        return self._sample
+
     def _keep_sample(self, frame: pd.DataFrame) -> None:
-        both = frame if not len(self.sample) else pd.concat([self.sample, frame], ignore_index=True)
+        # Candidates are cut down once they outnumber the sample, not at every chunk (the same rows either way).
+        self._pending.append(frame)
+        self._pending_rows += len(frame)
+        if self._pending_rows > max(self.sample_size, 1000):
+            self._cut_sample()
+
+    def _cut_sample(self) -> None:
+        if not self._pending:
+            return
+        both = pd.concat([self._sample, *self._pending] if len(self._sample) else self._pending, ignore_index=True)
+        self._pending, self._pending_rows = [], 0
         if len(both) > self.sample_size:
             keys = both["key"].to_numpy(dtype=np.uint64)
             both = both.iloc[np.argpartition(keys, self.sample_size - 1)[: self.sample_size]]
-        self.sample = both.reset_index(drop=True)
+        self._sample = both.reset_index(drop=True)
 
     def merge(self, other: CoverageTally) -> CoverageTally:
         """Add ``other`` (a tally of other tickets, same settings) to this one; returns ``self``.
