@@ -115,6 +115,26 @@ def test_scores_equal_a_brute_force_cosine(retriever, query):
     assert [m.score for m in result.matches] == pytest.approx(sorted(fast, reverse=True), abs=1e-12)
 
 
+@pytest.mark.parametrize("block", ["question", "question_chars", "answer"])
+def test_block_vocabulary_and_idf_are_scikit_learns(retriever, block):
+    # The weighting is scikit-learn's TfidfVectorizer(sublinear_tf=True) (smooth IDF), computed in numpy.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    by_entry = {}
+    for i, text in retriever.phrasings_:
+        by_entry.setdefault(i, []).append(text)
+    if block == "answer":
+        docs = ["\n".join([e.answer_text, e.title, str(e.front_matter.get("description") or ""), " ".join(e.keywords),
+                           " ".join(e.tags), e.section]) for e in retriever.entries_]
+    else:
+        docs = ["\n".join(by_entry[i]) for i in range(len(retriever.entries_))]
+    vec = TfidfVectorizer(analyzer=lambda text: retriever.doc_features(block, text), sublinear_tf=True).fit(docs)
+    ours = retriever.blocks_[block]
+    assert set(vec.vocabulary_) == set(ours.vocabulary_)
+    for term, j in vec.vocabulary_.items():
+        assert ours.idf_[ours.vocabulary_[term]] == pytest.approx(vec.idf_[j], rel=1e-12)
+
+
 def test_brute_force_agrees_with_alternate_questions_too(kb):
     r = TfidfRetriever().fit(kb, alternates={SERVICE: ["What about robot users?", "bots and single sign-on"]})
     query = "do robot users need anything for single sign-on"
