@@ -322,7 +322,8 @@ class TfidfRetriever:
         if not len(cols):
             return np.zeros(len(self.entries_)), np.zeros(len(self._rows)), (cols, vals, 1.0)
         row_scores = np.clip(self._vectors.scores(cols, vals) / qnorm[0], 0.0, 1.0)
-        return np.maximum.reduceat(row_scores, self._starts), row_scores, (cols, vals, float(qnorm[0]))
+        entries = row_scores if len(self._starts) == len(row_scores) else np.maximum.reduceat(row_scores, self._starts)
+        return entries, row_scores, (cols, vals, float(qnorm[0]))
 
     def top_scores(self, queries: Sequence[str], k: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best entries of each query, as :meth:`search` ranks them (ties in knowledge-base order).
@@ -409,9 +410,11 @@ class TfidfRetriever:
         return SearchResult(query, matches, abstained, threshold, margin)
 
     def _best_row(self, entry: int, row_scores: np.ndarray) -> int:
+        if len(self._starts) == len(self._rows):  # one phrasing per entry
+            return int(entry)
         start = self._starts[entry]
         end = self._starts[entry + 1] if entry + 1 < len(self._starts) else len(self._rows)
-        return start + int(np.argmax(row_scores[start:end]))
+        return int(start + np.argmax(row_scores[start:end]))
 
     def _explain(self, rows: list[int], parts, query: str) -> list[dict[str, float]]:
         """Each phrasing row's score split by the query word(s) each share came from, largest first.

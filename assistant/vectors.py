@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["EntryVectors", "top_columns", "csc_dot", "csc_values"]
 
-#: Matrices up to this many cells are also kept dense, for fast column gathers.
+#: Matrices up to this many cells are also kept dense (columns x rows), for fast column gathers.
 DENSE_CELLS = 4_000_000
 
 
@@ -67,12 +67,12 @@ class EntryVectors:
         low = cols < self.page_offset
         c, v = cols[low], vals[low]
         if self.dense_rows is not None:
-            out = self.dense_rows[:, c] @ v
+            out = v @ self.dense_rows[c]
         else:
             out = csc_dot(self.rows, c, v, self.n_rows)
         c, v = cols[~low] - self.page_offset, vals[~low]
         if len(c):
-            page = self.dense_pages[:, c] @ v if self.dense_pages is not None else csc_dot(self.pages, c, v, self.n_pages)
+            page = v @ self.dense_pages[c] if self.dense_pages is not None else csc_dot(self.pages, c, v, self.n_pages)
             out = out + page[self.page] * self.scale
         return out
 
@@ -92,13 +92,13 @@ class EntryVectors:
         low = cols < self.page_offset
         for k, row in enumerate(rows):
             if self.dense_rows is not None:
-                out[k, low] = self.dense_rows[row, cols[low]]
+                out[k, low] = self.dense_rows[cols[low], row]
             else:
                 out[k, low] = csc_values(self.rows, row, cols[low])
             high = cols[~low] - self.page_offset
             if len(high):
                 p = self.page[row]
-                page = self.dense_pages[p, high] if self.dense_pages is not None else csc_values(self.pages, p, high)
+                page = self.dense_pages[high, p] if self.dense_pages is not None else csc_values(self.pages, p, high)
                 out[k, ~low] = page * self.scale[row]
         return out
 
@@ -153,14 +153,14 @@ def _dense(csc: tuple, n_rows: int) -> np.ndarray | None:
     n_cols = len(indptr) - 1
     if n_rows * n_cols > DENSE_CELLS:
         return None
-    dense = np.zeros((n_rows, n_cols))
-    dense[indices, np.repeat(np.arange(n_cols), np.diff(indptr))] = data
+    dense = np.zeros((n_cols, n_rows))  # a column's values are contiguous: a query gathers whole columns
+    dense[np.repeat(np.arange(n_cols), np.diff(indptr)), indices] = data
     return dense
 
 
 def _product(queries, csc: tuple, dense: np.ndarray | None, n_rows: int, sp) -> np.ndarray:
     if dense is not None:
-        return np.asarray(queries @ dense.T)
+        return np.asarray(queries @ dense)
     matrix = sp.csc_matrix(csc[::-1], shape=(n_rows, len(csc[0]) - 1))
     return (queries @ matrix.T).toarray()
 
