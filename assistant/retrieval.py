@@ -306,10 +306,7 @@ class TfidfRetriever:
         if ``score`` is not a number (NaN included) or ``threshold`` is not in [0, 1].
         """
         retriever_state.check_score(score, self.threshold)
-        if score <= 0:
-            return 0.0
-        t = min(max(self.threshold, 1e-6), 1 - 1e-6)
-        return float(min(1.0, score) ** (math.log(0.5) / math.log(t)))
+        return float(confidence_curve(np.array([score], dtype=float), self.threshold)[0])
 
     def scores(self, query: str) -> np.ndarray:
         """Score of every entry for ``query``, shape ``(len(entries_),)``, in knowledge-base order."""
@@ -386,9 +383,9 @@ class TfidfRetriever:
         """
         self._check_fitted()
         retriever_state.check_search_args(query, top_k)
-        return self._result(query, *self._scores(query), top_k, self.confidence, self.threshold, self.min_margin)
+        return self._result(query, *self._scores(query), top_k, self.threshold, self.min_margin)
 
-    def _result(self, query: str, scores: np.ndarray, row_scores: np.ndarray, parts, top_k: int, confidence,
+    def _result(self, query: str, scores: np.ndarray, row_scores: np.ndarray, parts, top_k: int,
                 threshold: float, min_margin: float) -> SearchResult:
         """The :class:`SearchResult` of entry ``scores`` (this retriever's, or fused ones: :mod:`assistant.semantic`),
         each match explained by the TF-IDF ``row_scores`` and query ``parts`` of :meth:`_scores`."""
@@ -401,9 +398,11 @@ class TfidfRetriever:
                 explained.append(self._explain(rows, parts, query))
             return explained[0][j]
 
-        matches = [Match(self.entries_[i], float(scores[i]), confidence(float(scores[i])), j + 1,
+        best_scores = scores[order]
+        confidences = confidence_curve(best_scores, threshold).tolist()
+        matches = [Match(self.entries_[i], s, c, j + 1,
                          phrasing=self.phrasings_[r][1], explain=partial(explain, j))
-                   for j, (i, r) in enumerate(zip(order, rows))]
+                   for j, (i, r, s, c) in enumerate(zip(order, rows, best_scores.tolist(), confidences))]
         best = float(scores[order[0]])
         margin = best - (float(np.partition(scores, len(scores) - 2)[-2]) if len(scores) > 1 else 0.0)
         abstained = best <= 0 or best < threshold or margin < min_margin
@@ -491,6 +490,14 @@ class _Labeler:
             else:
                 out.append(known.get(term, term))
         return out
+
+
+def confidence_curve(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Confidence of each score (same shape): the power curve through (0, 0), (``threshold``, 0.5), (1, 1);
+    0 for a score <= 0. See :meth:`TfidfRetriever.confidence`."""
+    t = min(max(threshold, 1e-6), 1 - 1e-6)
+    clipped = np.clip(scores, 0.0, 1.0)
+    return np.where(clipped > 0, clipped ** (math.log(0.5) / math.log(t)), 0.0)
 
 
 def _synonyms_problem(exc: InputFileError | OSError, shown: str) -> Problem:

@@ -19,14 +19,13 @@ matched") of each entry.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .results import SearchResult
-from .retrieval import TfidfRetriever
+from .retrieval import TfidfRetriever, confidence_curve
 
 if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase
@@ -149,10 +148,7 @@ class SemanticRetriever:
 
     def confidence(self, score: float) -> float:
         """The fused score on [0, 1] with 0.5 at ``threshold`` (the same curve as the TF-IDF retriever's)."""
-        if score <= 0:
-            return 0.0
-        t = min(max(self.threshold, 1e-6), 1 - 1e-6)
-        return float(min(1.0, score) ** (math.log(0.5) / math.log(t)))
+        return float(confidence_curve(np.array([score], dtype=float), self.threshold)[0])
 
     def search(self, query: str, top_k: int = 3) -> SearchResult:
         """Rank entries for ``query`` (a question, or a ticket cleaned by the caller).
@@ -166,5 +162,5 @@ class SemanticRetriever:
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         lexical, row_scores, parts = self.tfidf_._scores(query)  # one TF-IDF pass: scores and explanations
-        return self.tfidf_._result(query, self._fuse(query, lexical), row_scores, parts, top_k, self.confidence,
-                                   self.threshold, self.min_margin)
+        return self.tfidf_._result(query, self._fuse(query, lexical), row_scores, parts, top_k, self.threshold,
+                                   self.min_margin)
