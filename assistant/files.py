@@ -7,8 +7,12 @@ error themselves.
 
 One YAML loader (:func:`load_yaml`, :func:`compose_yaml`): safe, only ``true``/``false`` are
 booleans and dates stay strings, and values that expand past :data:`MAX_YAML_NODES` nodes or nest
-past :data:`MAX_YAML_DEPTH` levels are refused. One way to turn a YAML or TOML error into a
-:class:`~assistant.problems.Problem` at the right line (:func:`parse_error_problem`).
+past :data:`MAX_YAML_DEPTH` levels are refused. It reads with libyaml (PyYAML's ``CSafeLoader``,
+about 5x faster on front matter) when PyYAML has it, and with the pure-Python ``SafeLoader``
+otherwise, for text that the two read differently or that nests deep enough to crash libyaml, and
+for text with an error (so errors keep the pure-Python loader's wording and lines): the same
+values either way. One way to turn a YAML or TOML error into a :class:`~assistant.problems.Problem`
+at the right line (:func:`parse_error_problem`).
 """
 
 from __future__ import annotations
@@ -94,17 +98,72 @@ class _FaqYamlLoader(yaml.SafeLoader):
     """
 
 
-_FaqYamlLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+#: The same loader on libyaml (``None`` when PyYAML was built without it).
+_FaqCYamlLoader: type | None = (
+    type("_FaqCYamlLoader", (yaml.CSafeLoader,), {"__doc__": _FaqYamlLoader.__doc__})
+    if getattr(yaml, "__with_libyaml__", False) else None)
+
 _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-for _ch in "tTfF":
-    _FaqYamlLoader.yaml_implicit_resolvers.setdefault(_ch, []).append(("tag:yaml.org,2002:bool", _BOOL_RE))
+for _loader in (_FaqYamlLoader, _FaqCYamlLoader):
+    if _loader is None:
+        continue
+    _loader.yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    for _ch in "tTfF":
+        _loader.yaml_implicit_resolvers.setdefault(_ch, []).append(("tag:yaml.org,2002:bool", _BOOL_RE))
+
+#: A line whose indentation and block indicators (``- ``, ``? ``, ``: ``, after an optional ``---``)
+#: run past 64 columns. Without one, block nesting stays under 2 * 64 + 2 levels (each level needs
+#: a deeper column or an indicator), which with :data:`MAX_YAML_DEPTH` levels of flow nesting is
+#: far inside what libyaml's recursive composer survives (``"- " * 100_000`` crashes the process).
+_DEEP_BLOCK_RE = re.compile(r"^(?:---(?=[ \t]|$))?(?:[ \t]|[-?:](?=[ \t]|$)){65}", re.M)
+#: What libyaml reads otherwise than the pure-Python loader: tabs (allowed in plain scalars by
+#: libyaml only), NEL and Unicode line breaks (line breaks to one, not the other), byte-order
+#: marks inside the text, block scalar headers followed by ``#`` without a space, and the
+#: non-specific tag ``!`` on its own (``a: !`` is null to one, ``''`` to the other).
+_LIBYAML_DIFFERS_RE = re.compile(r"[\t\x85\u2028\u2029\ufeff]|[|>][-+0-9]*#|(?<![^\s\[{,])!(?![^\s\]},])")
+
+
+def _uses_libyaml(text: str) -> bool:
+    """Whether ``text`` is read with libyaml: there is one, and the text has nothing that libyaml
+    reads otherwise than the pure-Python loader (above; also ``?`` with a flow collection, which
+    ends a plain scalar inside ``[...]`` for the pure-Python loader only) or that nests deep
+    enough to crash it."""
+    return (_FaqCYamlLoader is not None and not _LIBYAML_DIFFERS_RE.search(text)
+            and not ("?" in text and ("[" in text or "{" in text)) and not _DEEP_BLOCK_RE.search(text))
+
+
+def _read(text: str, construct: bool) -> Any:
+    """The node tree (``construct`` false) or the value of ``text``: with libyaml when
+    :func:`_uses_libyaml`, except that a text libyaml finds an error in is read again with the
+    pure-Python loader, so that errors are worded and placed as they always were."""
+    if _uses_libyaml(text):
+        try:
+            return _read_with(_FaqCYamlLoader, text, construct)
+        except yaml.YAMLError:
+            pass  # rare: the pure-Python loader below raises its own error
+    return _read_with(_FaqYamlLoader, text, construct)
+
+
+def _read_with(loader_class: Any, text: str, construct: bool) -> Any:
+    """:func:`_read` with one loader class; raises ``yaml.YAMLError`` (:class:`YamlTooLargeError`)."""
+    loader = loader_class(text)
+    try:
+        node = _compose(loader, text)
+        if not construct or node is None:
+            return node
+        try:
+            return loader.construct_document(node)
+        except RecursionError:
+            raise YamlTooLargeError("the value nests too deeply: refused") from None
+    finally:
+        loader.dispose()
 
 
 class YamlTooLargeError(yaml.YAMLError):
@@ -175,7 +234,7 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], level: int = 0) -> int
     return memo[key]
 
 
-def _compose(loader: _FaqYamlLoader, text: str) -> yaml.Node | None:
+def _compose(loader: yaml.SafeLoader, text: str) -> yaml.Node | None:
     """The single document's node tree, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`."""
     _check_depth(text)
     try:
@@ -192,11 +251,7 @@ def compose_yaml(text: str) -> yaml.Node | None:
 
     Raises ``yaml.YAMLError`` (:class:`YamlTooLargeError` past the limits).
     """
-    loader = _FaqYamlLoader(text)
-    try:
-        return _compose(loader, text)
-    finally:
-        loader.dispose()
+    return _read(text, construct=False)
 
 
 def load_yaml(text: str) -> Any:
@@ -205,17 +260,7 @@ def load_yaml(text: str) -> Any:
     Raises ``yaml.YAMLError``; :class:`YamlTooLargeError` when aliases would expand the value past
     :data:`MAX_YAML_NODES` nodes or it nests past :data:`MAX_YAML_DEPTH` levels.
     """
-    loader = _FaqYamlLoader(text)
-    try:
-        node = _compose(loader, text)
-        if node is None:
-            return None
-        try:
-            return loader.construct_document(node)
-        except RecursionError:
-            raise YamlTooLargeError("the value nests too deeply: refused") from None
-    finally:
-        loader.dispose()
+    return _read(text, construct=True)
 
 
 def load_toml(text: str) -> dict[str, Any]:

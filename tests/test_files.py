@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 
-from assistant import KnowledgeBase
+from assistant import KnowledgeBase, files
 from assistant.files import (
-    MAX_YAML_DEPTH, TOMLDecodeError, YamlTooLargeError, compose_yaml, decode, load_toml, load_yaml,
+    MAX_YAML_DEPTH, TOMLDecodeError, YamlTooLargeError, compose_yaml, decode, error_line, load_toml, load_yaml,
     parse_error_problem, shown_path,
 )
 from assistant.lint import lint_paths
@@ -100,3 +103,67 @@ def test_deep_synonyms_file_is_an_input_error_naming_the_file(tmp_path):
     with pytest.raises(InputFileError, match=r"synonyms\.yaml:1: synonym file does not parse as YAML: "
                                              r"the value nests more than 100 levels deep"):
         load_synonyms(path)
+
+
+FRONT_MATTER = ("title: Docker Compose release notes\nlinkTitle: Release notes\nweight: 10\ntags: [Release notes, FAQ]\n"
+                "aliases:\n- /compose/release-notes/\n-   /release-notes/docker-compose/\nparams:\n  time: 20 minutes\n"
+                "  sidebar: {badge: {color: blue, text: New}}\ndate: 2024-01-01\nregion: NO\non: yes\nflag: True\n"
+                "n: 0x1F\nf: .5\nnothing: ~\nq: 'it''s'\nqq: \"a\\tb\\u00e9\"\nbase: &b {x: 1}\nmore: {<<: *b, y: 2}\n"
+                "text: |\n  two\n  lines\nfolded: >-\n  one\n  line\n")
+#: Texts libyaml reads otherwise than the pure-Python loader (tabs in plain scalars, NEL and Unicode
+#: line breaks, inner byte-order marks, ``|#``, a lone ``!`` tag, ``?`` inside ``[...]``) or that
+#: nest deep enough to crash libyaml's composer: read with the pure-Python loader only.
+READ_OTHERWISE = ["title: a\tb", "a:\n\t- b", "a: 1\u2028b: 2", "t: x\x85y: 3", "a: 1\n\ufeffb: 2", "a: |#\n  x\n",
+                  "a: >#", "a: !", "- !\n- ! x", "tags: [a?b]", "- " * 70 + "x", "--- " + "- " * 70 + "x", "? " * 70 + "x"]
+#: Errors, which libyaml words (and at the end of a text places) otherwise: read again without it.
+ERRORS = ["a: [unclosed", "title: [unclosed\nx: 1", "a: b: c", "x: 'open", "a:\n  - b\n c: d\n", "a: \x01"]
+
+
+def _read_both_ways(text: str):
+    """What load_yaml and compose_yaml make of ``text``: values, node lines and tags, or the error."""
+    def shape(node):
+        if isinstance(node, yaml.ScalarNode):
+            return node.tag, node.value, node.start_mark.line
+        if isinstance(node, yaml.SequenceNode):
+            return node.tag, node.start_mark.line, [shape(c) for c in node.value]
+        if isinstance(node, yaml.MappingNode):
+            return node.tag, node.start_mark.line, [(shape(k), shape(v)) for k, v in node.value]
+        return node
+
+    out = []
+    for read in (load_yaml, compose_yaml):
+        try:
+            value = read(text)
+            out.append(shape(value) if read is compose_yaml else value)
+        except yaml.YAMLError as exc:
+            out.append((type(exc).__name__, error_line(exc), str(exc)))
+    return out
+
+
+@pytest.mark.parametrize("text", [FRONT_MATTER, *READ_OTHERWISE, *ERRORS])
+def test_yaml_reads_the_same_with_or_without_libyaml(text, monkeypatch):
+    with_libyaml = _read_both_ways(text)
+    monkeypatch.setattr(files, "_FaqCYamlLoader", None)  # PyYAML built without libyaml
+    assert _read_both_ways(text) == with_libyaml
+
+
+def test_ordinary_front_matter_is_read_with_libyaml_and_the_rest_without():
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML has no libyaml here")
+    assert files._uses_libyaml(FRONT_MATTER) and all(files._uses_libyaml(text) for text in ERRORS)
+    assert not any(files._uses_libyaml(text) for text in READ_OTHERWISE)
+    with pytest.raises(yaml.YAMLError) as info:
+        load_yaml("a: b: c")
+    assert info.value.problem == "mapping values are not allowed here"  # libyaml says "in this context"
+
+
+@pytest.mark.parametrize("text", ["- " * 100_000 + "x", "? " * 100_000 + "x", "--- " + "- " * 100_000 + "x",
+                                  "".join(" " * i + "-\n" for i in range(2_000))])
+def test_block_nesting_that_would_crash_libyaml_is_an_error(text, tmp_path):
+    script = ("import sys, yaml\nfrom assistant.files import compose_yaml, load_yaml\ntext = sys.stdin.read()\n"
+              "for read in (load_yaml, compose_yaml):\n"
+              "    try:\n        read(text)\n"
+              "    except yaml.YAMLError:\n        print('refused')\n")
+    done = subprocess.run([sys.executable, "-c", script], input=text, cwd=tmp_path,  # a crash is a signal, no output
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "refused\nrefused\n"), done.stderr[-2000:]

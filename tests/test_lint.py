@@ -383,3 +383,26 @@ def test_lint_runs_over_the_whole_corpus_with_findings_checked_by_hand(shared_di
     assert not codes & {"broken-anchor", "setext-heading", "empty-answer", "unclosed-fence"}, report.to_text()
     assert not [p for p in report.problems if p.code == "near-duplicate-question" and "shardingsphere" in p.file]
     assert all(p.severity == "info" for p in report.problems if p.code in ("link-site-absolute", "link-outside-folder"))
+
+
+def test_lint_takes_the_parsers_tokens_only_for_the_text_it_would_parse(tmp_path):
+    from assistant.lint.pages import read_page
+    from assistant.parsing import parse_file
+
+    root = tmp_path / "faq"
+    root.mkdir()
+    pages = {
+        "plain.md": FM + "## Why?\n\nBecause [this](#why) and <a id='x'></a>.\n\n```\n## not a heading\n```\n",
+        "setext.md": "## Why?\nBecause.\n---\n\n## How?\n\nSo.\n",  # the parser's second pass reads other text
+        "tabs.md": '!!! question "Why?"\n    Because.\n\n=== "One"\n    x\n',  # rewritten before the parser parses it
+    }
+    for name, text in pages.items():
+        (root / name).write_text(text)
+    for name, reused in (("plain.md", True), ("setext.md", True), ("tabs.md", False)):
+        parsed = parse_file(root / name, root)
+        own = read_page(root / name, name)
+        page = read_page(root / name, name, parsed.front_matter or None, (parsed.markdown_text, parsed.tokens))
+        assert (page.tokens is parsed.tokens) is reused, name
+        assert [t.as_dict() for t in page.tokens] == [t.as_dict() for t in own.tokens], name
+        assert (page.lines, page.headings, page.anchors()) == (own.lines, own.headings, own.anchors()), name
+    assert lint_paths([root], jobs=1).to_dict() == lint_paths([root], jobs=2).to_dict()

@@ -505,3 +505,15 @@ def test_parsing_is_a_package_of_one_job_modules_exporting_only_its_own_names():
         "normalize_source", "QUESTION_HEADING_MODES"])
     for name in ("Problem", "FaqEntry", "load_yaml"):  # their homes: assistant.problems, .entries, .files
         assert not hasattr(parsing, name), name
+
+
+def test_the_first_markdown_pass_is_kept_with_its_text_for_lint():
+    from assistant.parsing.text import MD
+
+    text = "---\ntitle: T\n---\n## Why?\nBecause.\n---\n\n??? question \"How?\"\n    So.\n"
+    p = parse_markdown(text, "faq.md")
+    assert [x.code for x in p.problems] == ["setext-heading"]  # the parser parsed the page twice
+    lines = p.markdown_text.split("\n")
+    assert len(lines) == len(text.split("\n")) and lines[:3] == ["", "", ""]  # front matter blanked
+    assert lines[5] == "---" and "??? question" not in p.markdown_text  # before the setext fix; rewritten block
+    assert [t.as_dict() for t in p.tokens] == [t.as_dict() for t in MD.parse(p.markdown_text)]

@@ -1,13 +1,15 @@
 """Reading one markdown page for lint's line-level checks: lines, tokens, headings, front matter, anchors.
 
 A :class:`Page` is read once (:func:`read_page`) and shared by every check. Its ``tokens`` are
-markdown-it-py's (CommonMark, raw HTML allowed, tables) over the page with its front matter blanked
-out, so a token's ``map`` gives the page's own 0-based lines and text inside code fences is never
-taken for a heading or a link.
+the parser's markdown-it-py's (:data:`assistant.parsing.text.MD`: CommonMark, raw HTML allowed,
+tables) over the page with its front matter blanked out, so a token's ``map`` gives the page's own
+0-based lines and text inside code fences is never taken for a heading or a link. When the parser
+has just parsed that very text, its tokens are reused rather than parsed again.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..files import TOMLDecodeError, load_toml, load_yaml, read_text
 from ..parsing import normalize_source, slugify
+from ..parsing.text import MD
 
 __all__ = ["Heading", "Page", "read_page", "walk_tokens", "short"]
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 # Front matter as lint sees it: the first non-blank line opens it, the first closing line ends it.
 _YAML_FM_RE = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)(?:\n|^)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S | re.M)
 _TOML_FM_RE = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)(?:\n|^)\+\+\+[ \t]*(?:\n|\Z)", re.S | re.M)
@@ -104,31 +105,36 @@ class Page:
         if self._anchors is None:
             found: set[str] = set()
             seen: Counter[str] = Counter()
+            by_line: dict[int, str] = {}  # 1-based line -> the heading's slug
             for h in self.headings:
-                m = _ATTR_ID_RE.search(h.text)
-                if m and _TRAILING_ATTRS_RE.search(h.text):
-                    found.add(m.group(1).lower())
-                for m2 in _ATTR_ID_KEY_RE.finditer(h.text):
-                    found.add(next(g for g in m2.groups() if g).lower())
-                slug = slugify(_TRAILING_ATTRS_RE.sub("", h.text))
+                if "{" in h.text:
+                    m = _ATTR_ID_RE.search(h.text)
+                    if m and _TRAILING_ATTRS_RE.search(h.text):
+                        found.add(m.group(1).lower())
+                    for m2 in _ATTR_ID_KEY_RE.finditer(h.text):
+                        found.add(next(g for g in m2.groups() if g).lower())
+                slug = by_line[h.line] = slugify(_TRAILING_ATTRS_RE.sub("", h.text))
                 found.add(slug if not seen[slug] else f"{slug}-{seen[slug]}")
                 found.add(re.sub(r"-{2,}", "-", slug).strip("-"))  # Python-Markdown's toc slug
                 seen[slug] += 1
-            for tok in walk_tokens(self.tokens):
+            for tok in walk_tokens(self.tokens):  # each pattern needs its character: skip the rest unsearched
                 if tok.type in ("html_block", "html_inline"):
-                    found.update(next(g for g in m.groups() if g).lower() for m in _HTML_ID_RE.finditer(tok.content))
-                    for m in _MATERIAL_SHORTCODE_RE.finditer(tok.content):
-                        found.add(("+" if m.group(1) == "option" else "") + m.group(2).lower())
-                elif tok.type == "text":
+                    if "=" in tok.content:
+                        found.update(next(g for g in m.groups() if g).lower()
+                                     for m in _HTML_ID_RE.finditer(tok.content))
+                    if "md:" in tok.content:
+                        for m in _MATERIAL_SHORTCODE_RE.finditer(tok.content):
+                            found.add(("+" if m.group(1) == "option" else "") + m.group(2).lower())
+                elif tok.type == "text" and "{" in tok.content:
                     found.update(m.group(1).lower() for m in _ATTR_ID_RE.finditer(tok.content))
-            by_line = {h.line: slugify(_TRAILING_ATTRS_RE.sub("", h.text)) for h in self.headings}
-            heading_slug = ""
+            heading_lines = sorted(by_line)
             for i, ln in enumerate(self.lines):
-                heading_slug = by_line.get(i + 1, heading_slug)
-                tab = _CONTENT_TAB_RE.match(ln)
+                tab = _CONTENT_TAB_RE.match(ln) if "===" in ln else None
                 if tab:  # pymdownx.tabbed: the tab's slug, or the heading's + the tab's (combine_header_slug)
                     title = re.sub(r":[a-z0-9_]+(?:-[a-z0-9_]+)+:", "", tab.group(1)).strip()  # icons render as SVG
                     found.add(slugify(title))
+                    k = bisect.bisect_right(heading_lines, i + 1)  # the last heading at or above the tab
+                    heading_slug = by_line[heading_lines[k - 1]] if k else ""
                     if heading_slug:
                         found.add(f"{heading_slug}-{slugify(title)}")
                 if "[^" in ln:
@@ -161,11 +167,15 @@ def _heading_text(inline: Token) -> str:
     return re.sub(r"\s+", " ", _SHORTCODE_RE.sub("", "".join(parts))).strip()
 
 
-def read_page(path: Path, shown: str, front_matter: dict | None = None) -> Page:
+def read_page(path: Path, shown: str, front_matter: dict | None = None,
+              parsed: tuple[str, list[Token]] | None = None) -> Page:
     """Read the markdown file ``path`` (named ``shown`` in problems) into a :class:`Page`.
 
     ``front_matter``: the page's front matter mapping as the parser already read it (non-empty),
     which :meth:`Page.front_matter` then returns instead of parsing the same block again.
+    ``parsed``: ``(text, tokens)`` of a pass of :data:`~assistant.parsing.text.MD` the parser already
+    made (:attr:`~assistant.parsing.ParsedPage.markdown_text`, ``.tokens``); when ``text`` is
+    exactly what lint would parse, those tokens are the page's (not copied: read-only).
     Never raises: bytes that are not UTF-8 become U+FFFD (:func:`assistant.files.read_text`) and an
     unreadable file reads as empty; the parser reports both.
     """
@@ -183,7 +193,7 @@ def read_page(path: Path, shown: str, front_matter: dict | None = None) -> Page:
             n = m.group(0).count("\n")
             text = "\n" * n + text[m.end():]  # blank it out, keeping line numbers
             break
-    tokens = _MD.parse(text)
+    tokens = parsed[1] if parsed is not None and parsed[0] == text else MD.parse(text)
     headings = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:

@@ -100,8 +100,10 @@ def _check_page(job: PageJob) -> Checked:
 
 def _check_parsed(path: Path, parsed: ParsedPage, long_answer_words: int) -> Checked:
     """:func:`_checks` on a page the parser has just read (``KnowledgeBase.load(on_parsed=...)``, in
-    the parser's worker process), with the front matter the parser read."""
-    page = read_page(Path(os.path.normpath(path.absolute())), _shown(path), parsed.front_matter or None)
+    the parser's worker process), with the front matter the parser read and, when it parsed the same
+    text lint would, its markdown-it tokens."""
+    page = read_page(Path(os.path.normpath(path.absolute())), _shown(path), parsed.front_matter or None,
+                     (parsed.markdown_text, parsed.tokens))
     return _checks(page, parsed.entries, long_answer_words)
 
 

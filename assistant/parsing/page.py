@@ -51,6 +51,12 @@ class ParsedPage:
     #: Every heading, paragraph question and collapsible block found, in page order, each with
     #: ``.question`` and ``.rule`` (why it is or is not an entry; ``kb --explain``). 0-based lines.
     candidates: list[Item] = field(default_factory=list)
+    #: The text the parser's first markdown-it pass read (:data:`.text.MD`; front matter blanked,
+    #: collapsible and MkDocs/Hugo/MDX lines rewritten, lines as in the page) and that pass's block
+    #: tokens, for a caller that would parse the same text with the same settings (lint's
+    #: :func:`~assistant.lint.pages.read_page`) to reuse instead; read-only. Not compared.
+    markdown_text: str = field(default="", repr=False, compare=False)
+    tokens: list[Token] = field(default_factory=list, repr=False, compare=False)
 
 
 def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = None,
@@ -85,7 +91,8 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
         if is_boilerplate(c.text):  # "??? question "Missing something?"": feedback, not an entry
             c.question, c.rule = False, "not a question: feedback, navigation or guide boilerplate block"
     env: dict[str, Any] = {}
-    tokens = MD.parse("\n".join(lines), env)
+    first_text = "\n".join(lines)
+    tokens = first_tokens = MD.parse(first_text, env)
     traps = _setext_traps(tokens, lines)
     if traps:  # "answer" + "---" right under a question: a paragraph and a rule, as the author meant
         raw_lines = list(raw_lines)
@@ -170,7 +177,8 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
     for c in containers:
         c.rule = c.rule or "question: a collapsible block (details, admonition, accordion) with a question title"
     return ParsedPage(source=source, front_matter=front_matter, entries=entries, problems=problems,
-                      faq_page=faq_page, question_level=level, candidates=items)
+                      faq_page=faq_page, question_level=level, candidates=items,
+                      markdown_text=first_text, tokens=first_tokens)
 
 
 def _setext_traps(tokens: list[Token], lines: list[str]) -> list[int]:
