@@ -374,21 +374,6 @@ class Analyzer:
         surface, name = " ".join(labels), self.names[term]
         return surface if " ".join(toks) == name else f"{surface} -> {name}"
 
-    def terms(self, text: str) -> list[str]:
-        """Word features of a knowledge-base text (no spelling correction)."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.word_features(self.units(toks, labels) + self.identifier_units(text))]
-
-    def unigrams(self, text: str) -> list[str]:
-        """Terms of a knowledge-base text, without word pairs."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.units(toks, labels) + self.identifier_units(text)]
-
-    def char_terms(self, text: str) -> list[str]:
-        """Character features of a knowledge-base text."""
-        toks, labels = self.read(text)
-        return [t for t, _ in self.char_features(toks, labels)]
-
     @staticmethod
     def word_features(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Each unit's term, then each pair of neighbouring terms (``"a b"``), with their labels.

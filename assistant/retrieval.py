@@ -285,12 +285,16 @@ class TfidfRetriever:
         a spelling correction as ``word (corrected)`` and a synonym group as ``words -> concept``.
         """
         self._check_fitted()
-        text = self.query_text(query)
-        toks, labels = self._analyzer.read(text, correct=True)
-        units = self._analyzer.units(toks, labels) + Analyzer.identifier_units(text)
+        toks, labels, units = self._labelled_units(query)
         words = Analyzer.word_features(units)
         return {"question": words, "question_chars": Analyzer.char_features(toks, labels), "answer": words,
                 "page": units}
+
+    def _labelled_units(self, query: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """The query's (spelling-corrected) tokens, their labels, and its ``(term, label)`` units with identifiers."""
+        text = self.query_text(query)
+        toks, labels = self._analyzer.read(text, correct=True)
+        return toks, labels, self._analyzer.units(toks, labels) + Analyzer.identifier_units(text)
 
     def doc_features(self, block: str, text: str) -> list[str]:
         """Features of a knowledge-base ``text`` in ``block`` (as the entry vectors were built)."""
@@ -425,12 +429,40 @@ class TfidfRetriever:
             return [{} for _ in rows]
         shares = self._vectors.values(rows, cols) * (vals / qnorm)
         used = np.flatnonzero((shares > 0).any(axis=0))
-        names, label_of = np.unique(_Labeler(self, query).labels(cols[used]), return_inverse=True)
+        names, label_of = np.unique(self._labels(query, cols[used]), return_inverse=True)
         out = []
         for row_shares in shares[:, used]:
             sums = np.bincount(label_of, weights=np.where(row_shares > 0, row_shares, 0.0), minlength=len(names))
             nz = np.flatnonzero(sums > 0)
             out.append(dict(sorted(zip(names[nz].tolist(), sums[nz].tolist()), key=lambda kv: (-kv[1], kv[0]))))
+        return out
+
+    def _labels(self, query: str, cols: np.ndarray) -> list[str]:
+        """The query word(s) each of ``cols`` (columns the query has) came from: a term or word pair is
+        labelled by its first occurrence (:meth:`query_features`), a character n-gram by the first
+        content word that contains it (an n-gram of a padded word is a substring of it)."""
+        toks, labels, units = self._labelled_units(query)
+        words: dict[str, str] = {}
+        for t, lab in Analyzer.word_features(units):
+            words.setdefault(t, lab)
+        page: dict[str, str] = {}
+        for t, lab in units:
+            page.setdefault(t, lab)
+        chars: dict[str, str] = {}  # padded word -> label, words in query order
+        for tok, lab in zip(toks, labels):
+            if is_content(tok):
+                chars.setdefault(f" {tok} ", lab)
+        by_block = {"question": words, "answer": words, "page": page, "question_chars": chars}
+        blocks = sorted(self.blocks_.values(), key=lambda b: b.offset)
+        which = np.searchsorted([b.offset for b in blocks], cols, side="right") - 1
+        out = []
+        for col, k in zip(cols.tolist(), which.tolist()):
+            block = blocks[k]
+            term, known = block.terms()[col - block.offset], by_block[block.name]
+            if block.kind == "chars":
+                out.append(next((lab for padded, lab in known.items() if term in padded), term))
+            else:
+                out.append(known.get(term, term))
         return out
 
     def explain(self, query: str, entry_id: str) -> pd.DataFrame:
@@ -450,46 +482,6 @@ class TfidfRetriever:
         shares = self._explain([self._best_row(idx, row_scores)], parts, query)[0]
         return pd.DataFrame({"term": list(shares), "contribution": list(shares.values())},
                             columns=["term", "contribution"])
-
-
-class _Labeler:
-    """Column of the stacked matrix -> the query word(s) it came from, for one query (built on first use).
-
-    A term or word pair is labelled by its first occurrence in the query (:meth:`TfidfRetriever.query_features`);
-    a character n-gram by the first query word that contains it.
-    """
-
-    def __init__(self, retriever: TfidfRetriever, query: str):
-        self.retriever, self.query = retriever, query
-
-    def labels(self, cols: np.ndarray) -> list[str]:
-        """The label of each column of ``cols`` (columns the query has)."""
-        r = self.retriever
-        text = r.query_text(self.query)
-        toks, labels = r._analyzer.read(text, correct=True)
-        units = r._analyzer.units(toks, labels) + Analyzer.identifier_units(text)
-        words: dict[str, str] = {}
-        for t, lab in Analyzer.word_features(units):
-            words.setdefault(t, lab)
-        page: dict[str, str] = {}
-        for t, lab in units:
-            page.setdefault(t, lab)
-        chars: dict[str, str] = {}  # padded word -> label, words in query order
-        for tok, lab in zip(toks, labels):
-            if is_content(tok):
-                chars.setdefault(f" {tok} ", lab)
-        by_block = {"question": words, "answer": words, "page": page, "question_chars": chars}
-        blocks = sorted(r.blocks_.values(), key=lambda b: b.offset)
-        which = np.searchsorted([b.offset for b in blocks], cols, side="right") - 1
-        out = []
-        for col, k in zip(cols.tolist(), which.tolist()):
-            block = blocks[k]
-            term, known = block.terms()[col - block.offset], by_block[block.name]
-            if block.kind == "chars":  # an n-gram of a padded word is a substring of it
-                out.append(next((lab for padded, lab in known.items() if term in padded), term))
-            else:
-                out.append(known.get(term, term))
-        return out
 
 
 def confidence_curve(scores: np.ndarray, threshold: float) -> np.ndarray:
