@@ -424,6 +424,8 @@ def test_cli_console_simulator_and_coverage_share_one_saved_index(tmp_path, monk
         assert info.status == "loaded"
         report = analyze_coverage(["configure the proxy", "bananas"], retriever)
         assert report.n_covered == 1 and report.n_tickets == 2
+        m.setenv("FAQ_ASSISTANT_INDEX_DIR", str(idx))
+        assert analyze_coverage(["configure the proxy", "bananas"], kb=root).n_covered == 1  # a folder: its index
     assert [p.relative_to(idx) for p in idx.glob(f"*/{INDEX_FILE}")] == [index_file(root, idx).relative_to(idx)]
     # A changed page: the next view rebuilds the index once (that page alone parsed), the others read it.
     (root / "sso.md").write_text("## Which plans include single sign-on?\n\nBusiness.\n", encoding="utf-8")

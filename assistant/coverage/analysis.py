@@ -178,9 +178,12 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
         questions are the tickets, see :func:`questions_as_tickets`), a DataFrame with the text
         column(s) (and optionally ``row``/``ref``), or plain ticket texts.
     retriever : TfidfRetriever, optional
-        A fitted retriever; default: a ``TfidfRetriever()`` fitted on ``kb``.
+        A fitted retriever; default: the one of ``kb``.
     kb : KnowledgeBase or path, optional
-        The knowledge base when no retriever is given (default: the bundled one).
+        The knowledge base when no retriever is given (default: the bundled one). A folder is read
+        from its saved index (:func:`assistant.index.load_index`, in ``Settings.from_env().index_dir``;
+        built there when missing or stale), as ``faq-assistant`` and the console read it; a
+        :class:`KnowledgeBase` object is fitted here.
     text_columns : sequence of str, optional
         See :class:`~assistant.ticket_files.TicketReader`.
     min_confidence : float, default 0.5
@@ -215,8 +218,13 @@ def analyze_coverage(tickets: TicketSource, retriever: TfidfRetriever | None = N
         (``margin`` must be finite).
     """
     if retriever is None:
-        kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase.load(kb)
-        retriever = TfidfRetriever().fit(kb)
+        if isinstance(kb, KnowledgeBase):
+            retriever = TfidfRetriever().fit(kb)
+        else:  # one saved index per folder, shared with the CLI, the console and the simulator
+            from ..config import Settings
+            from ..index import load_index
+
+            retriever = load_index(kb, Settings.from_env().index_dir)[1]
     if margin is None:
         margin = float(getattr(retriever, "min_margin", 0.0) or 0.0) or DEFAULT_MARGIN
     if jobs < 1:
