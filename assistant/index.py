@@ -101,14 +101,42 @@ class IndexInfo:
         return f"{head}\nindex: {self.path}"
 
 
+#: Indexes kept per folder and parameters with run-time alternates (accepted feedback): each new set
+#: of accepted answers gets its own index; older ones beyond this many are removed (:func:`_prune_feedback_indexes`).
+KEEP_FEEDBACK_INDEXES = 2
+
+
 def index_file(kb_root: str | Path, index_dir: str | Path, params: Mapping[str, Any] | None = None,
                alternates: Mapping[str, Sequence[str]] | None = None) -> Path:
-    """Path of the archive for the folder ``kb_root`` with retriever ``params`` and run-time ``alternates``."""
-    key = json.dumps({"root": str(Path(kb_root).resolve()), "params": _params(params),
-                      "alternates": {k: list(v) for k, v in (alternates or {}).items()}},
+    """Path of the archive for the folder ``kb_root`` with retriever ``params`` and run-time ``alternates``.
+
+    ``<index_dir>/<folder name>-<hash of folder and params>[-fb<hash of alternates>]/index.npz``."""
+    key = json.dumps({"root": str(Path(kb_root).resolve()), "params": _params(params), "alternates": {}},
                      sort_keys=True, default=str)
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-    return Path(index_dir) / f"{_folder_name(kb_root)}-{digest}" / INDEX_FILE
+    name = f"{_folder_name(kb_root)}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}"
+    if alternates:
+        alt = json.dumps({k: list(v) for k, v in alternates.items()}, sort_keys=True, default=str)
+        name += f"-fb{hashlib.sha256(alt.encode('utf-8')).hexdigest()[:12]}"
+    return Path(index_dir) / name / INDEX_FILE
+
+
+def _prune_feedback_indexes(path: Path, keep: int = KEEP_FEEDBACK_INDEXES) -> None:
+    """Remove the oldest indexes of the same folder and parameters with other alternates than ``path``'s,
+    keeping the ``keep`` most recently written (``path`` among them). Errors are ignored (an index in
+    use elsewhere stays)."""
+    import shutil
+
+    stem = path.parent.name.rsplit("-fb", 1)[0]
+    siblings = [d for d in path.parent.parent.glob(f"{glob.escape(stem)}-fb*") if d.is_dir()]
+
+    def written(d: Path) -> float:
+        try:
+            return (d / INDEX_FILE).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted((d for d in siblings if d != path.parent), key=written, reverse=True)[max(0, keep - 1):]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _folder_name(kb_root: str | Path) -> str:
@@ -366,6 +394,8 @@ def load_index(kb_path: str | Path | None = None, index_dir: str | Path | None =
             return kb, retriever, IndexInfo("unsaved", None, len(kb), len(kb.pages) - reused, reused,
                                             time.perf_counter() - start)
         _clean_stale_temp(path)
+        if alternates:
+            _prune_feedback_indexes(path)
         status = "rebuilt" if (old is not None or reason) else "built"
         return kb, retriever, IndexInfo(status, path, len(kb), len(kb.pages) - reused, reused,
                                         time.perf_counter() - start, size, reason)

@@ -198,6 +198,26 @@ def test_parameters_and_alternates_have_their_own_index(tmp_path):
     assert load_index(root, tmp_path / "idx", retriever_params={"threshold": 0.3})[2].status == "loaded"
 
 
+def test_older_feedback_indexes_are_pruned(tmp_path):
+    """Each new set of accepted answers gets an index; only the newest two per folder and parameters stay."""
+    import os
+
+    root, idx = _make_kb(tmp_path / "kb"), tmp_path / "idx"
+    entry = "p0#how-do-i-configure-billing-number-0"
+    plain = load_index(root, idx)[2].path
+    other_params = load_index(root, idx, retriever_params={"threshold": 0.3},
+                              alternates={entry: ["receipts?"]})[2].path
+    paths = []
+    for k, phrasing in enumerate(["invoices?", "bills?", "receipts?"]):
+        _, r, info = load_index(root, idx, alternates={entry: [phrasing]})
+        assert info.status == "built" and r.search(phrasing).best.entry.id == entry
+        os.utime(info.path, (1000 + k, 1000 + k))  # written in this order
+        paths.append(info.path)
+    assert not paths[0].exists() and paths[1].exists() and paths[2].exists()
+    assert plain.exists() and other_params.exists()  # other keys are never pruned
+    assert load_index(root, idx, alternates={entry: ["bills?"]})[2].status == "loaded"
+
+
 def test_without_index_dir_nothing_is_saved(tmp_path):
     root = _make_kb(tmp_path / "kb")
     _, r, info = load_index(root, None)
