@@ -183,6 +183,8 @@ def _flow_depth(text: str) -> tuple[int, int]:
 
     A cheap guard run before the parser, whose composer recurses once per level.
     """
+    if "[" not in text and "{" not in text:  # most front matter: no character to walk
+        return 0, 1
     depth = best = 0
     best_line = line = 1
     quote = ""

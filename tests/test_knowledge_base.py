@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -247,3 +248,18 @@ def test_unreadable_alternates_file_is_a_problem(tmp_path, monkeypatch):
     assert [str(p) for p in kb.problems] == [
         "faq.alternates.yml: error: cannot read alternate questions file: Permission denied [alternates-unreadable]"]
     assert [e.question for e in kb] == ["Why?"]
+
+
+def test_worker_processes_load_what_one_process_loads(tmp_path):
+    for n in range(6):
+        folder = tmp_path / f"part{n % 2}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"faq{n}.md").write_text(
+            f"---\ntitle: Page {n}\nurl: /p{n}/\ntags: [faq, n{n}]\n---\n\n## How do I do {n}?\n\n"
+            f"Like [this](https://example.com/{n}).\n\n## Why {n}?\n\n" + ("" if n == 3 else "Because.\n"))
+    (tmp_path / "part0" / "faq0.alternates.yaml").write_text("why-0: [How come 0]\n")
+    one, two = KnowledgeBase.load(tmp_path, jobs=1), KnowledgeBase.load(tmp_path, jobs=2)
+    assert len(one) == 12 and [p.code for p in one.problems] == ["empty-answer"]
+    assert two.entries == one.entries and two.problems == one.problems and two.pages == one.pages
+    assert two["part0/faq0#why-0"].alternate_questions == ["How come 0"]
+    assert gc.isenabled()  # paused only while the workers' entries arrive

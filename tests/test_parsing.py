@@ -443,6 +443,17 @@ def test_question_text_made_of_stop_words_or_single_letters_still_parses():
     assert slugify("?") == "" and p.entries[2].anchor == ""
 
 
+def test_slugify_keeps_letters_digits_and_marks_of_any_script():
+    assert slugify("Ça marche? (v2) — ok_1 e\u0301 ١٢ Ⅻ ½ 🙂 naïve-test") == "ça-marche-v2--ok_1-é-١٢-ⅻ-½--naïve-test"
+
+
+def test_labels_and_spaces_read_through_entities_tabs_and_no_break_spaces():
+    p = parse_markdown("Q&#58; Can I pay by card?\nA: Yes, any card.\n\n## Can I  use\ttabs?\n\n"
+                       "Use  the\u00a0\u00a0tool,\tthen \u202fgo. \n\nNext  line.\n")
+    assert [(e.question, e.answer_text) for e in p.entries] == [
+        ("Can I pay by card?", "Yes, any card."), ("Can I use tabs?", "Use the tool, then go.\n\nNext line.")]
+
+
 def test_a_one_megabyte_page_parses_every_question():
     block = "## How do I configure widget {n}?\n\n" + "Some answer text with `code` and a [link](https://example.com). " * 20 + "\n\n"
     text = "".join(block.replace("{n}", str(n)) for n in range(800))

@@ -81,7 +81,7 @@ def _attr_id(text: str) -> str | None:
 def _heading_text(inline: Token) -> tuple[str, str | None]:
     """Heading text without a trailing ``{ #id ... }`` attribute list, and that id."""
     text = inline_text(inline)
-    m = TRAILING_ATTR_LIST_RE.search(text)
+    m = TRAILING_ATTR_LIST_RE.search(text) if "{" in text else None  # "in": no scan of every character
     if m:
         return text[: m.start()].strip(), _attr_id(m.group(1))
     return text, None
@@ -166,6 +166,8 @@ def _paragraph_question(inline: Token, start: int, end: int) -> Item | None:
         if rest != "inline" and is_question(text):
             ans = start + breaks + 1 if rest == "next_line" else end
             return Item("para", start, 7, text, anchor, start=(ans, 0), question=True)
+    if not any(c in inline.content for c in ":：&"):  # a label's colon (or an entity that makes one)
+        return None
     texts = _line_texts(children)
     if texts and QUESTION_LABEL_RE.match(texts[0]) and len(QUESTION_LABEL_RE.sub("", texts[0])) > 0:
         k = next((n for n in range(1, len(texts)) if ANSWER_LABEL_RE.match(texts[n])), None)

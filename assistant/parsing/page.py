@@ -133,7 +133,8 @@ def parse_markdown(text: str, source: str = "<string>", *, doc_id: str | None = 
         section = " > ".join(h.text for h in stack if not h.question)
         if it.kind == "heading":
             stack.append(it)
-        question = " ".join(QUESTION_LABEL_RE.sub("", TRAILING_ATTR_LIST_RE.sub("", it.text)).split())
+        title = TRAILING_ATTR_LIST_RE.sub("", it.text) if "{" in it.text else it.text  # "in": cheaper than a scan
+        question = " ".join(QUESTION_LABEL_RE.sub("", title).split())
         # A heading's slug is the site's anchor; other questions have none, so use the question.
         anchor = _unique_slug(it.anchor or slugify(it.text if it.kind == "heading" else question), slugs)
         if not it.question:

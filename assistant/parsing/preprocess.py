@@ -45,7 +45,7 @@ def _fence_mask(lines: list[str]) -> list[bool]:
     mask = [False] * len(lines)
     fence: str | None = None
     for i, line in enumerate(lines):
-        m = _FENCE_RE.match(line)
+        m = _FENCE_RE.match(line) if line.lstrip(" \t")[:1] in ("`", "~") else None  # no regex for most lines
         if fence is None:
             if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                 fence = m.group(1)
@@ -99,6 +99,8 @@ def preprocess(lines: list[str]) -> tuple[set[int], list[Item]]:
     fence: str | None = None
     for i in range(len(lines)):  # pass 1: admonitions (a body is dedented before it is scanned)
         line = lines[i]
+        if line.lstrip(" \t")[:1] not in ("`", "~", "?", "!", "="):  # starts no fence, admonition or tab
+            continue
         m = _FENCE_RE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2).strip():

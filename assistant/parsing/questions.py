@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +53,8 @@ _QUESTION_MARKS = "?\uff1f\u061f\u2e2e\ufe56\u055e\u2047\u2048\u2049"
 QUESTION_LABEL_RE = re.compile(r"^(?:Q|Question|问|問|问题|問題|質問)\s*[:：]\s*", re.I)
 ANSWER_LABEL_RE = re.compile(r"^(?:A|Ans|Answer|回答|答|答案|解答)\s*[:：]\s*", re.I)
 _TAG_PREFIX_RE = re.compile(r"^(?:\[[^\]\n]{1,40}\]\s*)+")
+_WORD_RE = re.compile(r"[^\W_]+")
+_NOT_WORD_RE = re.compile(r"[^\w' ]+")
 _CJK_QUESTION_ENDINGS = "吗嗎呢か"
 
 #: Feedback and navigation headings (rule 3), matched against the whole heading.
@@ -84,26 +87,32 @@ ATTR_LIST_RE = re.compile(r"\{:?\s*(" + _ATTR_ITEM + r"(?:\s+" + _ATTR_ITEM + r"
 TRAILING_ATTR_LIST_RE = re.compile(r"\s*" + ATTR_LIST_RE.pattern + r"\s*$")
 
 
+class _SlugTable(dict):
+    """``str.translate`` table of :func:`slugify`, filled as characters are met: a letter, digit,
+    nonspacing mark, ``-`` or ``_`` stays, a space becomes ``-``, anything else goes."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        self[code] = value = ch if ch in "-_" or cat[0] in "LN" or cat == "Mn" else "-" if ch == " " else None
+        return value
+
+
+_SLUG_TABLE = _SlugTable()
+
+
 def slugify(text: str) -> str:
     """Anchor slug as GitHub and Hugo (goldmark ``github`` style) make it.
 
     Lower-cases, drops punctuation other than ``-`` and ``_``, turns each space into ``-``.
     Letters and digits of any script are kept. ``"How do I... (v2)?"`` -> ``"how-do-i-v2"``.
     """
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch in "-_" or cat[0] in "LN" or cat == "Mn":
-            out.append(ch)
-        elif ch == " ":
-            out.append("-")
-    return "".join(out)
+    return unicodedata.normalize("NFC", text).strip().lower().translate(_SLUG_TABLE)
 
 
 def _trim_question(text: str) -> str:
     """Drop a trailing attribute list and trailing spaces, quotes, periods, emoji, bidi marks."""
-    t = TRAILING_ATTR_LIST_RE.sub("", text).strip()
+    t = (TRAILING_ATTR_LIST_RE.sub("", text) if "{" in text else text).strip()  # "in": no scan of every character
     end = len(t)
     while end and t[end - 1] not in _QUESTION_MARKS and not t[end - 1].isalnum() and (
         unicodedata.category(t[end - 1]) in ("Zs", "Cf", "So", "Sk", "Pe", "Pf", "Po", "Pd", "Cc")
@@ -112,6 +121,7 @@ def _trim_question(text: str) -> str:
     return t[:end]
 
 
+@lru_cache(maxsize=4096)  # a page asks about each heading several times (rules 1-3, setext traps)
 def is_question(text: str) -> bool:
     """True when a heading's (or bold paragraph's) text reads as a question.
 
@@ -128,7 +138,7 @@ def is_question(text: str) -> bool:
     t = _TAG_PREFIX_RE.sub("", t)
     if t and t[-1] in _CJK_QUESTION_ENDINGS:
         return True
-    words = re.findall(r"[^\W_]+", t.casefold())
+    words = _WORD_RE.findall(t.casefold())
     if len(words) < 2:
         return False
     first, second = words[0], words[1]
@@ -143,9 +153,10 @@ def is_question(text: str) -> bool:
     return first == "who" or second in _ASKING_AFTER_WH or any(w in AUXILIARIES for w in words[1:5])
 
 
+@lru_cache(maxsize=4096)
 def is_boilerplate(text: str) -> bool:
     """True for feedback/navigation headings that are never FAQ entries ("Was this page helpful?")."""
-    t = " ".join(re.sub(r"[^\w' ]+", " ", _trim_question(text).replace("\u2019", "'")).split())
+    t = " ".join(_NOT_WORD_RE.sub(" ", _trim_question(text).replace("\u2019", "'")).split())
     return bool(t) and _BOILERPLATE_RE.fullmatch(t.rstrip("?")) is not None
 
 

@@ -32,6 +32,9 @@ SHORTCODE_LABEL_RE = re.compile(r"""\b(?:title|name|summary|label|header)\s*=\s*
 _ICON_SHORTCODE_RE = re.compile(r":(?:material|fontawesome|octicons|simple)-[a-z0-9-]+:")
 _JSX_COMMENT_RE = re.compile(r"\{/\*.*?\*/\}", re.S)
 _ALERT_RE = re.compile(r"^\[!([A-Za-z]+)\][ \t]*\n?")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_TRAILING_SPACES_RE = re.compile(r"[ \t]+\n")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
 
 
 def normalize_source(text: str) -> str:
@@ -68,8 +71,15 @@ def children_text(children: list[Token]) -> str:
             parts.append("\n")
         elif child.type == "image":
             parts.append(children_text(child.children) if child.children else child.content)
-    text = strip_shortcodes("".join(parts))
-    return re.sub(r"[ \t\u00a0\u2007\u202f]+", " ", text).strip()
+    return _collapse_spaces(strip_shortcodes("".join(parts))).strip()
+
+
+def _collapse_spaces(text: str) -> str:
+    """Runs of spaces, tabs and no-break spaces as one space (most text has none: ``in`` is far
+    cheaper than the regex's scan)."""
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u2007" in text or "\u202f" in text:
+        return _SPACES_RE.sub(" ", text)
+    return text
 
 
 def inline_text(token: Token) -> str:
@@ -146,9 +156,9 @@ def tokens_to_text(tokens: list[Token], *, strip_answer_label: bool = False) -> 
             out.append(" | ".join(row) + "\n")
             row = []
     text = "".join(out)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    if " \n" in text or "\t\n" in text:  # "in" is cheaper than the regexes' scans
+        text = _TRAILING_SPACES_RE.sub("\n", text)
+    return (_BLANK_LINES_RE.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 def tokens_links(tokens: list[Token]) -> list[dict[str, str]]:
