@@ -30,6 +30,7 @@ written is a warning and the command still answers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import glob
 import hashlib
@@ -121,21 +122,17 @@ def index_file(kb_root: str | Path, index_dir: str | Path, params: Mapping[str, 
 
 
 def _prune_feedback_indexes(path: Path, keep: int = KEEP_FEEDBACK_INDEXES) -> None:
-    """Remove the oldest indexes of the same folder and parameters with other alternates than ``path``'s,
-    keeping the ``keep`` most recently written (``path`` among them). Errors are ignored (an index in
-    use elsewhere stays)."""
+    """Keep ``path`` and the ``keep - 1`` newest indexes of its folder and parameters with other alternates;
+    remove the others (an index in use elsewhere may stay: errors are ignored)."""
     import shutil
 
     stem = path.parent.name.rsplit("-fb", 1)[0]
-    siblings = [d for d in path.parent.parent.glob(f"{glob.escape(stem)}-fb*") if d.is_dir()]
-
-    def written(d: Path) -> float:
-        try:
-            return (d / INDEX_FILE).stat().st_mtime
-        except OSError:
-            return 0.0
-
-    for old in sorted((d for d in siblings if d != path.parent), key=written, reverse=True)[max(0, keep - 1):]:
+    others = {}
+    for f in path.parent.parent.glob(f"{glob.escape(stem)}-fb*/{INDEX_FILE}"):
+        with contextlib.suppress(OSError):  # removed meanwhile
+            others[f.parent] = f.stat().st_mtime
+    others.pop(path.parent, None)
+    for old in sorted(others, key=others.get, reverse=True)[max(0, keep - 1):]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -147,13 +144,14 @@ def _folder_name(kb_root: str | Path) -> str:
 # --- (de)serialising -------------------------------------------------------------------------------
 
 
+#: Front-matter values JSON lacks, as ``{tag: isoformat}`` (a datetime is tested before a date: it is one).
+_TIMES = {"__datetime__": _dt.datetime, "__date__": _dt.date, "__time__": _dt.time}
+
+
 def _json_default(value: Any) -> Any:
-    if isinstance(value, _dt.datetime):
-        return {"__datetime__": value.isoformat()}
-    if isinstance(value, _dt.date):
-        return {"__date__": value.isoformat()}
-    if isinstance(value, _dt.time):
-        return {"__time__": value.isoformat()}
+    for tag, kind in _TIMES.items():
+        if isinstance(value, kind):
+            return {tag: value.isoformat()}
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=str)
     if isinstance(value, bytes):
@@ -164,12 +162,8 @@ def _json_default(value: Any) -> Any:
 def _json_hook(obj: dict) -> Any:
     if len(obj) == 1:
         (key, value), = obj.items()
-        if key == "__datetime__":
-            return _dt.datetime.fromisoformat(value)
-        if key == "__date__":
-            return _dt.date.fromisoformat(value)
-        if key == "__time__":
-            return _dt.time.fromisoformat(value)
+        if key in _TIMES:
+            return _TIMES[key].fromisoformat(value)
     return obj
 
 
@@ -337,21 +331,9 @@ def load_index(kb_path: str | Path | None = None, index_dir: str | Path | None =
         retriever = _fit(kb, params, alternates)
         return kb, retriever, IndexInfo("unsaved", None, len(kb), len(kb.pages), 0, time.perf_counter() - start)
     path = index_file(root, index_dir, params, alternates)
-    manifest = scan(root)
-    reason = ""
-    old: tuple[dict, dict, dict] | None = None  # header, kb json, arrays of a readable index
-    if path.exists():
-        try:
-            found = _open(path, root, manifest, params, force)
-        except _Unusable as exc:
-            reason = f"saved index {path} is {exc}; rebuilding it"
-            found = None
-        if isinstance(found, tuple) and len(found) == 3 and found[0] == "fresh":
-            kb, retriever = found[1], found[2]
-            return kb, retriever, IndexInfo("loaded", path, len(kb), 0, len(kb.pages),
-                                            time.perf_counter() - start, path.stat().st_size)
-        if isinstance(found, tuple) and found[0] == "stale":
-            old = found[1]
+    fresh, old, reason = _look(path, root, params, force)  # old: header, kb json, arrays of a readable index
+    if fresh is not None:
+        return _loaded(fresh, path, start)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = _Lock(path.parent)
@@ -362,29 +344,21 @@ def load_index(kb_path: str | Path | None = None, index_dir: str | Path | None =
         return kb, _fit(kb, params, alternates), IndexInfo("unsaved", None, len(kb), len(kb.pages), 0,
                                                            time.perf_counter() - start)
     try:
-        if path.exists() and not force:  # another process may have built it while this one waited
-            manifest = scan(root)
-            try:
-                found = _open(path, root, manifest, params, False)
-            except _Unusable:
-                found = None
-            if isinstance(found, tuple) and found[0] == "fresh":
-                kb, retriever = found[1], found[2]
-                return kb, retriever, IndexInfo("loaded", path, len(kb), 0, len(kb.pages),
-                                                time.perf_counter() - start, path.stat().st_size)
-            if isinstance(found, tuple) and found[0] == "stale":
-                old = found[1]
+        if not force:  # another process may have built it while this one waited
+            fresh, newer, _ = _look(path, root, params, False)
+            if fresh is not None:
+                return _loaded(fresh, path, start)
+            old = newer or old
         if reason:
             warn(reason)
         manifest = scan(root)  # before parsing: a page edited during the build makes the index stale
         reuse = _reusable(root, old, manifest)
         n_pages = sum(1 for rel in manifest if rel.lower().endswith((".md", ".mdx", ".markdown")))
-        bar = _progress_bar(root, progress, max(0, n_pages - len(reuse)))
-        try:
-            kb = KnowledgeBase.load(root, reuse=reuse, on_page=bar.update if bar is not None else None)
-        finally:
-            if bar is not None:
-                bar.close()
+        from tqdm import tqdm
+
+        with tqdm(total=max(0, n_pages - len(reuse)), desc=f"parsing {root.name or root}", unit=" pages",
+                  leave=False, disable=not progress) as bar:
+            kb = KnowledgeBase.load(root, reuse=reuse, on_page=bar.update if progress else None)
         retriever = _fit(kb, params, alternates)
         reused = sum(1 for rel, r in kb.pages.items() if reuse.get(rel) is r)
         try:
@@ -420,11 +394,7 @@ def load_saved_kb(kb_path: str | Path, index_dir: str | Path | None) -> Knowledg
     try:
         with zipfile.ZipFile(path) as zf:
             header = _read_header(zf)
-            old_manifest = header.get("manifest")
-            if not isinstance(old_manifest, dict) or not isinstance(header.get("params"), dict):
-                return None
-            saved = {k: v for k, v in header["params"].items() if k != "fitted"}
-            if saved != json.loads(json.dumps(_params(None), default=str)) or changed(root, old_manifest, scan(root)):
+            if _stale(header, root, _params(None), scan(root)):
                 return None
             kb_json, _ = _read_rest(zf, header, with_arrays=False)
         return _kb_from_json(kb_json, root)
@@ -456,6 +426,23 @@ def _fit(kb: KnowledgeBase, params: Mapping[str, Any], alternates) -> TfidfRetri
     return TfidfRetriever(**params).fit(kb, alternates=alternates)
 
 
+def _look(path: Path, root: Path, params: dict, force: bool) -> tuple[tuple | None, tuple | None, str]:
+    """``((kb, retriever) if fresh, (header, kb_json, arrays) if stale, why unusable)`` of the index at ``path``."""
+    if not path.exists():
+        return None, None, ""
+    try:
+        found = _open(path, root, scan(root), params, force)
+    except _Unusable as exc:
+        return None, None, f"saved index {path} is {exc}; rebuilding it"
+    return (found[1:], None, "") if found[0] == "fresh" else (None, found[1], "")
+
+
+def _loaded(fresh: tuple, path: Path, start: float) -> tuple[KnowledgeBase, TfidfRetriever, IndexInfo]:
+    kb, retriever = fresh
+    return kb, retriever, IndexInfo("loaded", path, len(kb), 0, len(kb.pages), time.perf_counter() - start,
+                                    path.stat().st_size)
+
+
 def _open(path: Path, root: Path, manifest: dict, params: dict, force: bool):
     """``("fresh", kb, retriever)``, ``("stale", (header, kb_json, arrays))``; raises :class:`_Unusable`."""
     from .retrieval import TfidfRetriever
@@ -466,12 +453,7 @@ def _open(path: Path, root: Path, manifest: dict, params: dict, force: bool):
         raise _Unusable(f"unreadable ({type(exc).__name__}: {exc})") from None
     with zf:
         header = _read_header(zf)
-        old_manifest = header.get("manifest")
-        if not isinstance(old_manifest, dict) or not isinstance(header.get("params"), dict):
-            raise _Unusable("unreadable (no manifest or parameters)")
-        saved = {k: v for k, v in header["params"].items() if k != "fitted"}
-        stale = (force or saved != json.loads(json.dumps(params, default=str))
-                 or changed(root, old_manifest, manifest))
+        stale = force or _stale(header, root, params, manifest)
         # A stale index is read only for its parsed pages (kb.json), not for its arrays.
         kb_json, arrays = _read_rest(zf, header, with_arrays=not stale)
     if stale:
@@ -482,6 +464,16 @@ def _open(path: Path, root: Path, manifest: dict, params: dict, force: bool):
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _Unusable(f"inconsistent ({type(exc).__name__}: {exc})") from None
     return ("fresh", kb, retriever)
+
+
+def _stale(header: dict, root: Path, params: dict, manifest: dict) -> bool:
+    """True when the index of ``header`` has other retriever ``params`` or ``root`` changed since
+    (``manifest``: the folder now). Raises :class:`_Unusable` when the header lacks either."""
+    old_manifest, saved = header.get("manifest"), header.get("params")
+    if not isinstance(old_manifest, dict) or not isinstance(saved, dict):
+        raise _Unusable("unreadable (no manifest or parameters)")
+    saved = {k: v for k, v in saved.items() if k != "fitted"}
+    return saved != json.loads(json.dumps(params, default=str)) or bool(changed(root, old_manifest, manifest))
 
 
 def _reusable(root: Path, old: tuple[dict, dict, dict] | None, manifest: dict) -> dict[str, PageRecord]:
@@ -512,14 +504,6 @@ def _reusable(root: Path, old: tuple[dict, dict, dict] | None, manifest: dict) -
         except (KeyError, TypeError):
             continue
     return out
-
-
-def _progress_bar(root: Path, progress: bool, total: int):
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"parsing {root.name or root}", unit=" pages", leave=False)
 
 
 def _clean_stale_temp(path: Path, age: float = 3600.0) -> None:
