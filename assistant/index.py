@@ -60,7 +60,7 @@ __all__ = ["load_index", "load_saved_kb", "save_index", "scan", "IndexInfo", "in
            "INDEX_FILE"]
 
 #: Version of the file layout; an index of another version is rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: Name of the archive inside an index folder.
 INDEX_FILE = "index.npz"

@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -39,13 +40,13 @@ import numpy as np  # scipy, scikit-learn and pandas are imported where used: a 
 
 from . import retriever_state
 from .analysis import Analyzer, is_content, normalize_text
-from .features import BLOCKS, Block, QueryEncoder, expand, fit_block
+from .features import BLOCKS, KINDS, Block, QueryEncoder, fit_block, joined_page_features, read_texts
 from .entries import FaqEntry
 from .files import parse_error_problem, shown_path
 from .problems import InputFileError, KnowledgeBaseError, Problem
 from .results import Match, SearchResult
 from .synonyms import SYNONYMS_FILE, load_synonyms
-from .vectors import EntryVectors, top_columns
+from .vectors import EntryVectors, block_csc, top_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,33 +217,51 @@ class TfidfRetriever:
         for e, qs, ctx in zip(self.entries_, entry_questions, contexts):
             pages.setdefault(e.source, []).extend([qs, ctx])
         page_text = {src: "\n".join(texts) for src, texts in pages.items()}
-        fit_docs = {"question": entry_questions, "question_chars": entry_questions, "answer": contexts,
-                    "page": list(page_text.values())}
-        row_docs = {"question": row_texts, "question_chars": row_texts, "answer": [contexts[i] for i in rows],
-                    "page": [page_text[self.entries_[i].source] for i in rows]}
-        read = {t: self._analyzer.read_units(t) for texts in (row_texts, entry_questions, contexts, page_text.values())
-                for t in texts}  # each distinct text read once
-        self._analyzer.learn(read[t][1] for t in row_texts + contexts)
+        # Each distinct text read once: numbered, the rows' and answers' first (their words are learnt in that order).
+        number = dict.fromkeys(chain(row_texts, contexts, entry_questions, page_text.values()))
+        number = dict(zip(number, range(len(number))))
+        row_no, context_no, question_no = ([number[t] for t in ts] for ts in (row_texts, contexts, entry_questions))
+        page_no = {src: number[text] for src, text in page_text.items()}
+        fit_docs = {"question": question_no, "question_chars": question_no, "answer": context_no,
+                    "page": list(page_no.values())}
+        row_docs = {"question": row_no, "question_chars": row_no, "answer": [context_no[i] for i, _ in self.phrasings_],
+                    "page": [page_no[self.entries_[i].source] for i, _ in self.phrasings_]}
+        used = [(name, kind, float(w)) for (name, kind), w in zip(BLOCKS, weights) if w > 0]
+        kinds = np.zeros(len(number), dtype=np.int64)
+        for name, kind, _ in used:
+            kinds[fit_docs[name] + row_docs[name]] |= KINDS[kind]
+        # A page's text (its entries' questions and contexts joined) is not read again without synonyms.
+        parts = {page_no[src]: [number[t] for t in texts] for src, texts in pages.items()}
+        join = (any(kind == "page" for _, kind, _ in used) and not self.synonyms_
+                and all(kinds[p] & KINDS["words"] for ps in parts.values() for p in ps))
+        if join:
+            kinds[list(parts)] &= ~KINDS["page"]
+        counted = np.bincount(row_no + context_no, minlength=len(number)).tolist()  # texts whose words are learnt
+        features, words = read_texts(list(number), kinds.tolist(), counted, self._analyzer, MAX_PAGE_TERMS)
+        if join:
+            features["page"] = joined_page_features(features["words"], [*parts], [*parts.values()], MAX_PAGE_TERMS)
+        del number, parts
+        self._analyzer.learn(c.elements() for c in words)
         self.blocks_: dict[str, Block] = {}
-        parts, page, page_part, offset = [], np.zeros(len(rows), np.int64), None, 0
-        for (name, kind), w in zip(BLOCKS, weights):
-            if w == 0:
-                continue
-            fitted = fit_block(name, kind, fit_docs[name], row_docs[name], analyzer=self._analyzer, read=read,
-                               bigram_weight=self.bigram_weight, n_entries=len(self.entries_), offset=offset,
-                               weight=float(w), page_terms=MAX_PAGE_TERMS)
+        blocks, page, page_csc, offset = [], np.zeros(len(rows), np.int64), None, 0
+        for k, (name, kind, w) in enumerate(used):
+            fitted = fit_block(name, kind, features[kind], np.array(fit_docs[name]), np.array(row_docs[name]),
+                               analyzer=self._analyzer, bigram_weight=self.bigram_weight, n_entries=len(self.entries_),
+                               offset=offset, weight=w, page_terms=MAX_PAGE_TERMS)
+            if all(kind != later for _, later, _ in used[k + 1:]):
+                del features[kind]  # no later block reads these texts' features
             if fitted is None:  # no features at all in this block (e.g. every answer empty)
                 continue
-            block, pos, (d, c, v) = fitted
+            block, pos, (start, col, val) = fitted
             if kind == "page":  # kept once per page (assistant.vectors)
-                page, page_part = pos, (d, c + offset, v * math.sqrt(w))
+                page, page_csc = pos, block_csc(np.arange(len(start) - 1), start, col, val, len(block.vocabulary_), w)
             else:
-                r, c, v = expand(pos, d, c, v)
-                parts.append((r, c + offset, v * math.sqrt(w)))
+                blocks.append(block_csc(pos, start, col, val, len(block.vocabulary_), w))
+            del fitted, start, col, val
             self.blocks_[name] = block
             offset += len(block.vocabulary_)
         page_offset = self.blocks_["page"].offset if "page" in self.blocks_ else offset
-        self._set_vectors(rows, EntryVectors.build(len(rows), parts, page, page_part, page_offset, offset))
+        self._set_vectors(rows, EntryVectors.build(len(rows), blocks, page, page_csc, page_offset, offset))
         return self
 
     def _set_vectors(self, rows: np.ndarray, vectors: EntryVectors) -> None:

@@ -14,11 +14,12 @@ a page's terms are stored once, not once per question of the page.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["EntryVectors", "top_columns", "csc_dot", "csc_values"]
+__all__ = ["EntryVectors", "block_csc", "take_ragged", "top_columns", "csc_dot", "csc_values"]
 
 #: Matrices up to this many cells are also kept dense (columns x rows), for fast column gathers.
 DENSE_CELLS = 4_000_000
@@ -27,7 +28,8 @@ DENSE_CELLS = 4_000_000
 class EntryVectors:
     """Row vectors of the non-page blocks, page vectors, and how rows map to pages (see the module docstring).
 
-    ``rows`` and ``pages`` are ``(indptr, indices, data)`` CSC arrays over the columns
+    ``rows`` and ``pages`` are ``(indptr, indices, data)`` CSC arrays (int32 indices and indptr
+    where they fit, float64 data) over the columns
     ``[0, page_offset)`` and ``[page_offset, n_columns)`` respectively (the page matrix's own
     column 0 is ``page_offset``); ``page`` (int, per row) and ``scale`` (float, per row).
     """
@@ -42,24 +44,20 @@ class EntryVectors:
         self.dense_pages = _dense(pages, self.n_pages)
 
     @classmethod
-    def build(cls, n_rows: int, row_parts: list, page: np.ndarray, page_part: tuple | None, page_offset: int,
+    def build(cls, n_rows: int, blocks: list[tuple], page: np.ndarray, pages: tuple | None, page_offset: int,
               n_columns: int) -> "EntryVectors":
-        """From the blocks' non-zeros: ``row_parts`` ``[(row, column, value), ...]`` (columns below
-        ``page_offset``), ``page_part`` ``(page, column, value)`` (columns from ``page_offset``, or None
-        when there is no page block) and each row's ``page``. Every row ends up with unit norm."""
-        r, c, v = (np.concatenate([p[k] for p in row_parts]) if row_parts else np.zeros(0) for k in range(3))
-        r, c = r.astype(np.int64), c.astype(np.int64)
-        norm2 = np.bincount(r, weights=v * v, minlength=n_rows)
+        """From each non-page block's CSC arrays (:func:`block_csc`; ``blocks`` in column order, their
+        columns below ``page_offset``; the list is emptied as it is used, to free memory), the page
+        block's (rows: pages; ``None`` when there is no page block) and each row's ``page``. Every row
+        ends up with unit norm."""
+        norm2 = _sums_of_squares(blocks, n_rows)
         page = np.asarray(page, dtype=np.int64)
         n_pages = int(page.max()) + 1 if len(page) else 0
-        if page_part is not None:
-            pp, pc, pv = page_part
-            norm2 = norm2 + np.bincount(pp, weights=pv * pv, minlength=n_pages)[page]
-        else:
-            pp, pc, pv = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        if pages is not None:
+            norm2 = norm2 + np.bincount(pages[1], weights=pages[2] * pages[2], minlength=n_pages)[page]
         scale = 1.0 / np.where(norm2 > 0, np.sqrt(norm2), 1.0)
-        rows = _csc(r, c, v * scale[r], n_rows, page_offset)
-        pages = _csc(pp, pc - page_offset, pv, n_pages, n_columns - page_offset)
+        rows = _stack(blocks, n_rows, page_offset, scale)
+        pages = _stack([pages] if pages is not None else [], n_pages, n_columns - page_offset)
         return cls(rows, pages, page, scale, page_offset)
 
     def scores(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -129,19 +127,90 @@ class EntryVectors:
         return cls(rows, pages, page, scale, page_offset)
 
 
-def _csc(r: np.ndarray, c: np.ndarray, v: np.ndarray, n_rows: int, n_cols: int) -> tuple:
-    """CSC arrays of the non-zeros ``(r, c, v)``, rows sorted inside each column (:func:`csc_values` needs it)."""
-    order = np.lexsort((r, c))
-    indptr = np.zeros(n_cols + 1, dtype=np.intp)
+def take_ragged(start: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray | slice]:
+    """Items ``start[k]:start[k + 1]`` of each ``k`` of ``which``, in order: ``(lengths, positions)``
+    (shape ``(len(which),)``, int64; positions: int64 array, or a ``slice`` when ``which`` is a run
+    ``a, a + 1, ...``, so that indexing with it is a view)."""
+    which = np.asarray(which, dtype=np.int64)
+    lens = start[which + 1] - start[which]
+    if len(which) and which[-1] - which[0] == len(which) - 1 and (np.diff(which) == 1).all():
+        return lens, slice(int(start[which[0]]), int(start[which[-1] + 1]))
+    total = int(lens.sum())
+    if not total:
+        return lens, np.zeros(0, np.int64)
+    return lens, np.repeat(start[which] - np.cumsum(lens) + lens, lens) + np.arange(total)
+
+
+def block_csc(pos: np.ndarray, start: np.ndarray, col: np.ndarray, val: np.ndarray, n_cols: int,
+              weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSC arrays ``(indptr, indices, data)`` of a block whose row ``r`` holds the non-zeros
+    ``col[start[k]:start[k + 1]]``, ``val[...]`` of text ``k = pos[r]`` (``col`` below ``n_cols``),
+    L2-normalised and times ``sqrt(weight)``; rows sorted inside each column (:func:`csc_values`
+    needs it). ``indptr`` is int64, ``indices`` int32 (int64 past 2**31 rows)."""
+    lens, take = take_ragged(start, pos)
+    c = col[take]
+    order = _by_column(c, n_cols)
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(np.bincount(c, minlength=n_cols), out=indptr[1:])
-    return indptr, r[order].astype(np.intp), v[order].astype(float)
+    del c
+    indices = np.repeat(np.arange(len(pos), dtype=_index_dtype(len(pos))), lens)[order]
+    data = val[take][order]
+    del take, order
+    norm = np.sqrt(np.bincount(indices, weights=data * data, minlength=len(pos)))  # a row's columns in order
+    data /= np.where(norm > 0, norm, 1.0)[indices]
+    data *= math.sqrt(weight)
+    return indptr, indices, data
+
+
+def _by_column(col: np.ndarray, n_cols: int) -> np.ndarray:
+    """The stable sort order of ``col`` (values below ``n_cols`` <= 2**32), by 16-bit radix sorts."""
+    if n_cols <= 1 << 16:
+        return np.argsort(col.astype(np.uint16), kind="stable")
+    order = np.argsort((col & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((col[order] >> 16).astype(np.uint16), kind="stable")]
+
+
+def _index_dtype(n: int) -> type:
+    return np.int32 if n < 2 ** 31 else np.int64
+
+
+def _sums_of_squares(blocks: list[tuple], n_rows: int) -> np.ndarray:
+    """Each row's sum of squares over the blocks' CSC arrays, added in place and in order: a row's
+    values in column order, block after block."""
+    norm2 = np.zeros(n_rows)
+    for _, indices, data in blocks:
+        np.add.at(norm2, indices, data * data)
+    return norm2
+
+
+def _stack(blocks: list[tuple], n_rows: int, n_cols: int, scale: np.ndarray | None = None) -> tuple:
+    """The CSC arrays of the blocks side by side (``n_cols`` columns in all), each row times ``scale``;
+    int32 indices and indptr where they fit. Empties ``blocks`` as it goes, to free memory."""
+    ends = np.cumsum([0] + [len(b[1]) for b in blocks])
+    dtype = _index_dtype(max(n_rows, int(ends[-1])))
+    indptr = np.full(n_cols + 1, ends[-1], dtype=dtype)
+    indices, data = np.empty(int(ends[-1]), dtype=dtype), np.empty(int(ends[-1]))
+    col = 0
+    for k, end in enumerate(ends[:-1].tolist()):
+        ptr, idx, val = blocks[k]
+        blocks[k] = None
+        indptr[col:col + len(ptr)] = ptr + end
+        col += len(ptr) - 1
+        indices[end:end + len(idx)] = idx
+        if scale is None:
+            data[end:end + len(val)] = val
+        else:
+            np.multiply(val, scale[idx], out=data[end:end + len(val)])
+        del ptr, idx, val
+    blocks.clear()
+    return indptr, indices, data
 
 
 def _checked(arrays: Mapping[str, np.ndarray], name: str, n_cols: int, n_rows: int) -> tuple:
-    indptr = np.asarray(arrays[f"{name}_indptr"], dtype=np.intp)
-    indices = np.asarray(arrays[f"{name}_indices"], dtype=np.intp)
+    indptr, indices = np.asarray(arrays[f"{name}_indptr"]), np.asarray(arrays[f"{name}_indices"])
     data = np.asarray(arrays[f"{name}_data"], dtype=float)
-    if (len(indptr) != n_cols + 1 or indptr[0] != 0 or indptr[-1] != len(indices) or len(indices) != len(data)
+    if (indptr.dtype.kind != "i" or indices.dtype.kind != "i"  # int32 or int64, as saved
+            or len(indptr) != n_cols + 1 or indptr[0] != 0 or indptr[-1] != len(indices) or len(indices) != len(data)
             or (len(indices) and (indices.min() < 0 or indices.max() >= n_rows))
             or (len(indptr) > 1 and (np.diff(indptr) < 0).any())):
         raise ValueError(f"the {name} matrix arrays are inconsistent")
