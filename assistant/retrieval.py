@@ -412,7 +412,7 @@ class TfidfRetriever:
                 threshold: float, min_margin: float) -> SearchResult:
         """The :class:`SearchResult` of entry ``scores`` (this retriever's, or fused ones: :mod:`assistant.semantic`),
         each match explained by the TF-IDF ``row_scores`` and query ``parts`` of :meth:`_scores`."""
-        order = top_columns(scores[None, :], top_k)[0]
+        order = (ranked := top_columns(scores[None, :], max(top_k, 2))[0])[:top_k]  # ranked: the runner-up too
         rows = [self._best_row(i, row_scores) for i in order]
         explained: list[list[dict[str, float]]] = []
 
@@ -427,7 +427,7 @@ class TfidfRetriever:
                          phrasing=self.phrasings_[r][1], explain=partial(explain, j))
                    for j, (i, r, s, c) in enumerate(zip(order, rows, best_scores.tolist(), confidences))]
         best = float(scores[order[0]])
-        margin = best - (float(np.partition(scores, len(scores) - 2)[-2]) if len(scores) > 1 else 0.0)
+        margin = best - (float(scores[ranked[1]]) if len(ranked) > 1 else 0.0)
         abstained = best <= 0 or best < threshold or margin < min_margin
         return SearchResult(query, matches, abstained, threshold, margin)
 

@@ -238,12 +238,18 @@ def csc_dot(csc: tuple[np.ndarray, np.ndarray, np.ndarray], cols: np.ndarray, va
             n_rows: int) -> np.ndarray:
     """``matrix[:, cols] @ vals`` for a CSC matrix given as ``(indptr, indices, data)``; shape ``(n_rows,)``."""
     indptr, indices, data = csc
-    starts, lens = indptr[cols], indptr[cols + 1] - indptr[cols]
-    total = int(lens.sum())
-    if not total:
+    starts, ends = indptr[cols].tolist(), indptr[cols + 1].tolist()
+    spans = [(a, b) for a, b in zip(starts, ends) if b > a]
+    if not spans:
         return np.zeros(n_rows)
-    pos = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(total)
-    return np.bincount(indices[pos], weights=np.repeat(vals, lens) * data[pos], minlength=n_rows)
+    lens = np.subtract(ends, starts)
+    if len(spans) == 1:
+        (a, b), = spans
+        return np.bincount(indices[a:b], weights=vals[lens > 0][0] * data[a:b], minlength=n_rows)
+    rows = np.concatenate([indices[a:b] for a, b in spans])  # the columns' slices, in order: no index arithmetic
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    weights *= np.repeat(vals, lens)
+    return np.bincount(rows, weights=weights, minlength=n_rows)
 
 
 def csc_values(csc: tuple[np.ndarray, np.ndarray, np.ndarray], row: int, cols: np.ndarray) -> np.ndarray:

@@ -100,6 +100,10 @@ def test_sparse_gathers_equal_scipy():
     for row in (0, 7, 39):
         assert np.allclose(_csc_values(csc, row, cols), m[row, cols].toarray().ravel())
     assert np.array_equal(_csc_dot(csc, np.array([], dtype=int), np.array([]), 40), np.zeros(40))
+    empty = [c for c in range(300) if m.indptr[c] == m.indptr[c + 1]]
+    one = np.array([empty[0], 17, empty[1]])  # a single column with values among empty ones
+    assert np.allclose(_csc_dot(csc, one, np.array([5.0, 2.0, 7.0]), 40), m[:, [17]].toarray().ravel() * 2.0)
+    assert np.array_equal(_csc_dot(csc, np.array(empty[:2]), np.ones(2), 40), np.zeros(40))
 
 
 # --- load_index: fresh, stale, incremental --------------------------------------------------------------
