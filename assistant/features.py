@@ -112,11 +112,11 @@ def _tf(doc: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     key = np.asarray(doc, dtype=np.int64) * _STRIDE
     key += np.asarray(ids, dtype=np.int64)
     key.sort()  # then each run of equal keys is one (doc, id) and its length the count
-    first = np.empty(len(key), dtype=bool)
-    first[0] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=len(key))
+    edge = np.empty(len(key) + 1, dtype=bool)  # where a run starts, and the end
+    edge[0] = edge[-1] = True
+    np.not_equal(key[1:], key[:-1], out=edge[1:-1])
+    bounds = np.flatnonzero(edge)
+    starts, counts = bounds[:-1], bounds[1:] - bounds[:-1]
     text, fid = np.divmod(key[starts] + _SHIFT, _STRIDE)
     return text, fid - _SHIFT, 1.0 + np.log(counts)
 
@@ -490,7 +490,7 @@ class QueryEncoder:
             if self._chars is not None and content:
                 arrays = [known_chars[t] if t in known_chars else self._chars_of(t) for t in content]
                 char_ids += arrays
-                char_q.append(np.repeat(q, sum(map(len, arrays))))
+                char_q.append(np.full(sum(map(len, arrays)), q, dtype=np.int64))
         # Every occurrence as (slot = query * n_blocks + block, id); an unknown word pair is left out
         # (no evidence the query asks something else), an unknown term or n-gram counts in the norm.
         slots, ids = [], []
