@@ -354,10 +354,7 @@ def load_index(kb_path: str | Path | None = None, index_dir: str | Path | None =
         manifest = scan(root)  # before parsing: a page edited during the build makes the index stale
         reuse = _reusable(root, old, manifest)
         n_pages = sum(1 for rel in manifest if rel.lower().endswith((".md", ".mdx", ".markdown")))
-        from tqdm import tqdm
-
-        with tqdm(total=max(0, n_pages - len(reuse)), desc=f"parsing {root.name or root}", unit=" pages",
-                  leave=False, disable=not progress) as bar:
+        with _progress_bar(progress, max(0, n_pages - len(reuse)), f"parsing {root.name or root}") as bar:
             kb = KnowledgeBase.load(root, reuse=reuse, on_page=bar.update if progress else None)
         retriever = _fit(kb, params, alternates)
         reused = sum(1 for rel, r in kb.pages.items() if reuse.get(rel) is r)
@@ -506,12 +503,18 @@ def _reusable(root: Path, old: tuple[dict, dict, dict] | None, manifest: dict) -
     return out
 
 
+def _progress_bar(progress: bool, total: int, desc: str):
+    """A tqdm bar over pages (no tqdm monitor thread: the fit may fork, see :mod:`assistant.features`), or a no-op."""
+    if not progress:
+        return contextlib.nullcontext()
+    from tqdm import tqdm
+
+    return type("Bar", (tqdm,), {"monitor_interval": 0})(total=total, desc=desc, unit=" pages", leave=False)
+
+
 def _clean_stale_temp(path: Path, age: float = 3600.0) -> None:
     """Remove temporary files a killed builder left behind (older than ``age`` seconds)."""
-    now = time.time()
     for tmp in path.parent.glob(f"{path.name}.*.tmp"):
-        try:
-            if now - tmp.stat().st_mtime > age:
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > age:
                 tmp.unlink()
-        except OSError:
-            pass

@@ -202,6 +202,17 @@ def test_parameters_and_alternates_have_their_own_index(tmp_path):
     assert load_index(root, tmp_path / "idx", retriever_params={"threshold": 0.3})[2].status == "loaded"
 
 
+def test_building_with_a_progress_bar_leaves_no_thread(tmp_path, capsys):
+    """A large fit forks worker processes only when the process runs no other thread (assistant.features)."""
+    import threading
+
+    root = _make_kb(tmp_path / "kb")
+    before = threading.active_count()
+    _, _, info = load_index(root, tmp_path / "idx", progress=True)
+    assert info.status == "built" and threading.active_count() == before
+    assert "parsing kb" in capsys.readouterr().err  # the bar was shown
+
+
 def test_older_feedback_indexes_are_pruned(tmp_path):
     """Each new set of accepted answers gets an index; only the newest two per folder and parameters stay."""
     import os
