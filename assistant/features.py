@@ -13,7 +13,7 @@ Every feature of a text is counted once per occurrence and weighted ``(1 + ln co
 the ``page`` block has no IDF). Texts are read by :meth:`assistant.analysis.Analyzer.read_units`
 and the work per word is cached: a word's stem, spelling correction and character n-gram
 columns are computed once, then each text is a few dictionary look-ups and numpy operations
-(a query's counting is ``np.unique`` over ``text * stride + feature id``). A page's text, its
+(a query's counting is one sort of ``text * stride + feature id``, runs of equal keys counted). A page's text, its
 entries' questions and contexts joined, is not read again when there are no synonym groups
 (:func:`joined_page_features`).
 """
